@@ -19,7 +19,7 @@ from typing import Any
 from . import errors
 from .container import Container, HostConfig
 from .events import EventLog
-from .inspect import inspect_dict
+from .inspection import inspect_dict
 from .kernel import Host, Kernel
 from .restart import parse_policy
 from .signals import SIGKILL, SIGTERM, parse_signal
