@@ -1,0 +1,142 @@
+"""`DockerAdapter`: the adapter contract on a Docker Engine, through the docker SDK.
+
+Any daemon the SDK can reach (``base_url``, else `DOCKER_HOST`); give it the
+`PrivateDockerd` it runs on to allow `daemon_restart`. Error texts are the daemon's own
+(`APIError.explanation`, i.e. what the CLI prints after "Error response from daemon: ").
+Stop and restart use `-t 1` and containers get `--stop-timeout 1` (windows.STOP_TIMEOUT).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dockproof.conformance.adapter import OK, Command, Config, Outcome
+from dockproof.realengine import image, windows
+from dockproof.realengine.base import LABEL, RealAdapter, memory_bytes, split_policy
+from dockproof.realengine.daemon import PrivateDockerd
+from dockproof.realengine.errors import EngineUnavailable
+from dockproof.realengine.observe import Inspected
+
+
+def _client(base_url: str | None):
+    try:
+        import docker
+    except ImportError as e:  # a leaf import: only this adapter needs the SDK
+        raise EngineUnavailable("this needs the docker SDK: pip install docker") from e
+    try:
+        if base_url is None:
+            return docker.from_env(timeout=int(windows.COMMAND))
+        return docker.DockerClient(base_url=base_url, timeout=int(windows.COMMAND))
+    except docker.errors.DockerException as e:
+        raise EngineUnavailable(f"cannot reach the Docker daemon: {e}") from e
+
+
+class DockerAdapter(RealAdapter):
+    """Drive one labelled container on a Docker daemon.
+
+    >>> adapter = DockerAdapter(daemon=PrivateDockerd())  # doctest: +SKIP
+    """
+
+    def __init__(self, base_url: str | None = None, daemon: PrivateDockerd | None = None,
+                 run_id: str | None = None, image_name: str = image.IMAGE) -> None:
+        super().__init__(run_id)
+        self.daemon = daemon
+        self.client = _client(daemon.base_url if daemon is not None else base_url)
+        self.image = image_name
+        self.bridge = daemon is None or daemon.network == "bridge"
+
+    # -- commands ---------------------------------------------------------------------------
+
+    def _command(self, command: Command) -> str | None:
+        import docker
+
+        try:
+            self._call(command)
+        except docker.errors.APIError as e:
+            return str(e.explanation or e)
+        return None
+
+    def _call(self, command: Command) -> None:
+        api, name, t = self.client.api, self.name, windows.STOP_TIMEOUT
+        verb = command.verb
+        if verb in ("create", "run"):
+            api.create_container(self.image, name=name, labels=self.labels, stop_timeout=t,
+                                 host_config=self._host_config(command.config or Config()))
+            if verb == "run":
+                api.start(name)
+        elif verb == "start":
+            api.start(name)
+        elif verb == "stop":
+            api.stop(name, timeout=t)
+        elif verb == "restart":
+            api.restart(name, timeout=t)
+        elif verb in ("kill", "pause", "unpause"):
+            getattr(api, verb)(name)
+        elif verb in ("rm", "rm_force"):
+            api.remove_container(name, force=verb == "rm_force")
+        else:
+            raise ValueError(f"unknown command {verb!r}")
+
+    def _host_config(self, config: Config) -> dict[str, Any]:
+        limit = memory_bytes(config)
+        policy, retries = split_policy(config.restart)
+        return self.client.api.create_host_config(
+            mem_limit=limit, memswap_limit=limit, oom_kill_disable=config.oom_kill_disable,
+            restart_policy={"Name": policy, "MaximumRetryCount": retries},
+            cgroup_parent=self.host.parent)
+
+    def _daemon_restart(self) -> Outcome:
+        if self.daemon is None:
+            return Outcome(False, "daemon_restart needs the PrivateDockerd this adapter runs on")
+        self.daemon.restart()
+        return OK
+
+    # -- inspection -------------------------------------------------------------------------
+
+    def _inspect(self) -> Inspected | None:
+        import docker
+
+        try:
+            data = self.client.api.inspect_container(self.name)
+        except docker.errors.NotFound:
+            return None
+        state = data["State"]
+        networks = (data.get("NetworkSettings") or {}).get("Networks") or {}
+        address = networks.get("bridge", {}).get("IPAddress", "") if self.bridge else None
+        return Inspected(
+            status=state["Status"], pid=state["Pid"], oom_killed=state["OOMKilled"],
+            exit_code=state["ExitCode"], restart_count=data["RestartCount"],
+            upper_dir=(data.get("GraphDriver") or {}).get("Data", {}).get("UpperDir"),
+            started_at=state["StartedAt"], address=address)
+
+    def _refusal(self) -> str:
+        """Ask the daemon for an exec, as `docker exec` would; return its refusal."""
+        import docker
+
+        try:
+            self.client.api.exec_create(self.name, ["true"])
+        except docker.errors.APIError as e:
+            return str(e.explanation or e)
+        return f"Container {self.name} is not running"
+
+    def _transient(self, ins: Inspected) -> bool:
+        return ins.status in ("restarting", "removing")
+
+    # -- cleanup ----------------------------------------------------------------------------
+
+    def _labelled(self) -> list[str]:
+        found = self.client.api.containers(all=True, filters={"label": f"{LABEL}={self.run_id}"})
+        return [c["Id"] for c in found if c.get("Labels", {}).get(LABEL) == self.run_id]
+
+    def _remove(self, ident: str) -> None:
+        import docker
+
+        try:
+            self.client.api.remove_container(ident, force=True)
+        except docker.errors.NotFound:
+            pass
+
+    def close(self) -> None:
+        """Remove our containers and the host cgroup; close the SDK client."""
+        super().close()
+        self.client.close()

@@ -1,0 +1,199 @@
+"""What the Docker and Podman adapters share: stimuli, settling, observation and cleanup.
+
+A subclass supplies the engine: `_command` (a CLI verb; returns the engine's error text or
+None), `_inspect` (an `Inspected` or None), `_refusal` (the engine's own error for a stimulus
+that cannot be delivered), `_transient`, `_labelled` and `_remove`.
+
+Settling (design §6): `settle()` polls inspect and the kernel until the container is
+quiescent — not restarting/removing, a pending exit has happened, a pending allocation is
+acknowledged or hung, and a running workload is ready for the next stimulus — or until the
+declared window (windows.py) elapses. Then the next observation carries the flag
+``inconclusive: True`` (we flag rather than raise, so the harness still sees what the engine
+showed and can report an *inconclusive* verdict with it).
+"""
+
+from __future__ import annotations
+
+import abc
+import time
+import uuid
+from dataclasses import dataclass
+
+from dockproof.conformance.adapter import (DAEMON_COMMANDS, OK, STIMULI, Command, Config,
+                                           Observation, Outcome)
+from dockproof.realengine import cgroups, observe, windows, workload
+from dockproof.realengine.observe import Inspected
+
+#: The label every container we create carries; cleanup acts only on containers with it.
+LABEL = "dockproof.run"
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """A stimulus whose effect the engine or the workload has yet to show."""
+
+    kind: str  # "exit" (the container should exit) or "ack" (the workload should answer)
+    pid: int
+    started_at: str
+    seq: int
+
+
+def memory_bytes(config: Config) -> int | None:
+    """Return the `-m` limit in bytes for `config` (None: no limit)."""
+    return None if config.memory is None else config.memory * workload.UNIT_BYTES
+
+
+def split_policy(policy: str) -> tuple[str, int]:
+    """Split a restart policy such as ``on-failure:2`` into (name, maximum retry count).
+
+    >>> split_policy("on-failure:2"), split_policy("always")
+    (('on-failure', 2), ('always', 0))
+    """
+    name, _, count = policy.partition(":")
+    return name, int(count) if count.lstrip("-").isdigit() else 0
+
+
+class RealAdapter(abc.ABC):
+    """The `Adapter` Protocol for a real engine; one labelled container at a time."""
+
+    def __init__(self, run_id: str | None = None) -> None:
+        self.run_id = run_id or uuid.uuid4().hex
+        self.name = f"dockproof-{self.run_id[:12]}"
+        self.labels = {LABEL: self.run_id}
+        self.host = cgroups.HostCgroup(f"dockproof-{self.run_id[:12]}")
+        self._seq = 0
+        self._pending: Pending | None = None
+        self._inconclusive = False
+        observe.require_cgroup_v1()
+
+    # -- the Protocol -------------------------------------------------------------------------
+
+    def reset(self, host_units: int) -> None:
+        """Remove our containers; the host (a parent cgroup) gets `host_units` units."""
+        self._remove_ours()
+        self.host.remove()
+        self.host.create(host_units * workload.UNIT_BYTES)
+        self._pending, self._inconclusive = None, False
+
+    def apply(self, command: Command) -> Outcome:
+        """Perform one command or stimulus; return `OK` or the engine's error text."""
+        self._inconclusive = False
+        if command.verb in STIMULI:
+            return self._stimulus(command)
+        if command.verb in DAEMON_COMMANDS:
+            return self._daemon_restart()
+        error = self._command(command)
+        return OK if error is None else Outcome(False, error)
+
+    def settle(self) -> None:
+        """Wait for the engine to be quiescent, within the declared window (else flag it)."""
+        deadline = time.monotonic() + windows.RESTART
+        while True:
+            ins = self._inspect()
+            if self._quiet(ins):
+                self._pending = None
+                return
+            if time.monotonic() > deadline:
+                self._inconclusive = True
+                return
+            time.sleep(windows.POLL)
+
+    def observe(self) -> Observation:
+        """Return what the engine and the kernel show of the container."""
+        return observe.observe(self._inspect(), self._inconclusive)
+
+    def close(self) -> None:
+        """Remove every container carrying our run label, and the host cgroup."""
+        self._remove_ours()
+        self.host.remove()
+
+    # -- stimuli ------------------------------------------------------------------------------
+
+    def _stimulus(self, command: Command) -> Outcome:
+        ins = self._inspect()
+        if ins is None or ins.status != "running" or ins.pid <= 0:
+            return Outcome(False, self._refusal())
+        self._seq += 1
+        arg = command.code if command.code is not None else f"dp{self._seq}"
+        if not workload.send(ins.pid, f"{self._seq} {command.verb} {arg}"):
+            # Not the engine's refusal: our workload did not take the line in time.
+            self._inconclusive = True
+            return Outcome(False, f"workload in {self.name} did not read its command within "
+                                  f"{windows.WORKLOAD_READY}s")
+        kind = "exit" if command.verb in ("exit", "child_exit") else "ack"
+        self._pending = Pending(kind, ins.pid, ins.started_at, self._seq)
+        if kind == "ack":
+            self._await_ack(windows.ACK)
+        return OK
+
+    def _await_ack(self, window: float) -> None:
+        """Wait for the pending ack, a hang or the process's end; leave the rest to settle."""
+        deadline = time.monotonic() + window
+        while time.monotonic() < deadline:
+            if self._ack_resolved(self._pending):
+                self._pending = None
+                return
+            time.sleep(windows.POLL)
+
+    @staticmethod
+    def _ack_resolved(p: Pending | None) -> bool:
+        if p is None or p.kind != "ack" or workload.acked(p.pid, p.seq):
+            return True
+        memory = cgroups.of_pid(p.pid, "memory")
+        return memory is None or cgroups.under_oom(memory)
+
+    # -- settling -----------------------------------------------------------------------------
+
+    def _quiet(self, ins: Inspected | None) -> bool:
+        """Return whether nothing the engine or the workload owes us is outstanding."""
+        if ins is None:
+            return True
+        if self._transient(ins):
+            return False
+        p = self._pending
+        same_run = p is not None and (ins.pid, ins.started_at) == (p.pid, p.started_at)
+        if p is not None and p.kind == "exit" and same_run and ins.status != "exited":
+            return False
+        if p is not None and p.kind == "ack" and same_run and not self._ack_resolved(p):
+            return False
+        if ins.status == "running" and ins.pid > 0:
+            memory = cgroups.of_pid(ins.pid, "memory")
+            return cgroups.under_oom(memory) or workload.try_send(ins.pid, "")
+        return True
+
+    # -- cleanup ------------------------------------------------------------------------------
+
+    def _remove_ours(self) -> None:
+        """Force-remove the containers labelled with our run id (never any other)."""
+        for ident in self._labelled():
+            self._remove(ident)
+
+    # -- engine hooks -------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def _command(self, command: Command) -> str | None:
+        """Run a user command; return the engine's error text, or None on success."""
+
+    @abc.abstractmethod
+    def _daemon_restart(self) -> Outcome:
+        """Restart the engine's daemon, or say why this engine cannot."""
+
+    @abc.abstractmethod
+    def _inspect(self) -> Inspected | None:
+        """Return the container's inspect data, or None if it does not exist."""
+
+    @abc.abstractmethod
+    def _refusal(self) -> str:
+        """Return the engine's own error for an exec into the container as it is now."""
+
+    @abc.abstractmethod
+    def _transient(self, ins: Inspected) -> bool:
+        """Return whether the engine is between states (restarting, cleaning up, …)."""
+
+    @abc.abstractmethod
+    def _labelled(self) -> list[str]:
+        """Return the ids of the containers carrying our run label."""
+
+    @abc.abstractmethod
+    def _remove(self, ident: str) -> None:
+        """Force-remove one container of ours."""

@@ -1,0 +1,89 @@
+"""Read a container's resources from the kernel's cgroup files (cgroup v1 here).
+
+On cgroup v2 (a single unified hierarchy) there is no freezer controller with a
+`freezer.state` file (v2 has `cgroup.freeze`/`cgroup.events` "frozen"), no
+`memory.usage_in_bytes` (v2: `memory.current`) and no `memory.oom_control` with `under_oom`:
+v2 cannot disable the OOM killer at all, so the seed's hang (`--oom-kill-disable`) does not
+exist there. `version()` tells which one this host has; observe.py refuses v2 with a clear
+message rather than guessing.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path("/sys/fs/cgroup")
+#: Controllers a container's cgroup lives in, whose directories we create and remove.
+CONTROLLERS = ("memory", "freezer", "cpu", "cpuacct", "cpuset", "devices", "blkio", "pids",
+               "systemd")
+
+
+def version() -> int:
+    """Return 1 for cgroup v1 (or hybrid) hosts, 2 for a unified-only hierarchy."""
+    return 2 if (ROOT / "cgroup.controllers").exists() else 1
+
+
+def of_pid(pid: int, controller: str) -> Path | None:
+    """Return the v1 cgroup directory of `pid` for `controller`, or None if gone."""
+    try:
+        text = Path(f"/proc/{pid}/cgroup").read_text()
+    except OSError:
+        return None
+    for line in text.splitlines():
+        _, names, path = line.split(":", 2)
+        if controller in names.split(","):
+            found = ROOT / controller / path.lstrip("/")
+            return found if found.is_dir() else None
+    return None
+
+
+def read(directory: Path | None, name: str) -> str | None:
+    """Return the stripped text of a cgroup file, or None if it cannot be read."""
+    if directory is None:
+        return None
+    try:
+        return (directory / name).read_text().strip()
+    except OSError:
+        return None
+
+
+def under_oom(memory_dir: Path | None) -> bool:
+    """Return whether the memory cgroup is blocked at its limit (`under_oom 1`, §4.3)."""
+    text = read(memory_dir, "memory.oom_control") or ""
+    return "under_oom 1" in text.splitlines()
+
+
+class HostCgroup:
+    """A parent cgroup standing for the host: its memory limit is the host's memory.
+
+    Containers are created with `--cgroup-parent /NAME`, so that `host_units` bounds all of
+    them together (the seed's host memory) and the kernel's OOM killer acts at that level
+    when no container limit is reached first.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    @property
+    def parent(self) -> str:
+        """Return the value for `--cgroup-parent` (cgroupfs driver: an absolute path)."""
+        return "/" + self.name
+
+    def create(self, limit_bytes: int) -> None:
+        """Create the memory cgroup with `limit_bytes` as its limit."""
+        memory = ROOT / "memory" / self.name
+        memory.mkdir(exist_ok=True)
+        (memory / "memory.limit_in_bytes").write_text(str(limit_bytes))
+
+    def remove(self) -> None:
+        """Remove the cgroup from every controller, children first (they must be empty)."""
+        for controller in CONTROLLERS:
+            top = ROOT / controller / self.name
+            if not top.is_dir():
+                continue
+            for dirpath, _, _ in sorted(os.walk(top), key=lambda w: -len(w[0])):
+                try:
+                    os.rmdir(dirpath)
+                except OSError:
+                    pass

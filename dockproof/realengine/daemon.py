@@ -1,0 +1,264 @@
+"""Private engines: a dockerd of our own, and a Podman context with its own storage.
+
+Never the host's default daemon: every path (data root, exec root, socket, pid file, Podman's
+storage, run root, tmp dir and events file) lives under one temporary directory, which
+`close()` unmounts and removes. See design §7 for the command lines measured here.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from dockproof.realengine import windows
+from dockproof.realengine.errors import EngineUnavailable
+
+_LOG_TAIL_LINES = 20
+
+
+def log_tail(path: Path, lines: int = _LOG_TAIL_LINES) -> str:
+    """Return the last `lines` lines of a log file, or a note that there is none."""
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return f"(no log at {path})"
+    return "\n".join(text.splitlines()[-lines:])
+
+
+def require_binary(name: str) -> str:
+    """Return the path of `name`, or raise `EngineUnavailable` naming the apt package."""
+    found = shutil.which(name)
+    if found is None:
+        raise EngineUnavailable(f"{name} not found on PATH (apt-get install "
+                                f"{windows.APT_PACKAGE.get(name, name)})")
+    return found
+
+
+def unmount_under(root: Path) -> None:
+    """Lazily unmount every mount point below `root`, deepest first."""
+    prefix = str(root).rstrip("/") + "/"
+    points = []
+    with open("/proc/self/mountinfo", encoding="utf-8") as f:
+        for line in f:
+            point = line.split()[4].replace("\\040", " ")
+            if point.startswith(prefix):
+                points.append(point)
+    for point in sorted(points, key=len, reverse=True):
+        subprocess.run(["umount", "-l", point], capture_output=True, check=False)
+
+
+def remove_tree(root: Path) -> None:
+    """Unmount leftovers under `root`, then delete it."""
+    unmount_under(root)
+    shutil.rmtree(root, ignore_errors=True)
+
+
+class PrivateBridge:
+    """A Linux bridge of our own, so that a private dockerd never shares `docker0`.
+
+    The name and the /24 are picked at random among those not in use on this host; the
+    daemon gets `--bridge NAME --iptables=false --ip-masq=false` (no NAT: no registry is
+    reachable anyway, and rules of ours must not mix with another daemon's).
+    """
+
+    def __init__(self) -> None:
+        self.name = "dp" + uuid.uuid4().hex[:10]
+        self.gateway = ""
+
+    def create(self) -> None:
+        """Create the bridge with a free 10.213.N.1/24 address and bring it up."""
+        require_binary("ip")
+        used = subprocess.run(["ip", "-4", "-o", "addr"], capture_output=True, text=True).stdout
+        octet = next((n for n in range(10, 250) if f" 10.213.{n}." not in used), None)
+        if octet is None:
+            raise EngineUnavailable("no free 10.213.N.0/24 subnet for a private bridge")
+        self.gateway = f"10.213.{octet}.1"
+        for argv in (["ip", "link", "add", self.name, "type", "bridge"],
+                     ["ip", "addr", "add", f"{self.gateway}/24", "dev", self.name],
+                     ["ip", "link", "set", self.name, "up"]):
+            done = subprocess.run(argv, capture_output=True, text=True)
+            if done.returncode != 0:
+                self.delete()
+                raise EngineUnavailable(f"{' '.join(argv)}: {done.stderr.strip()}")
+
+    def delete(self) -> None:
+        """Delete the bridge (a missing one is fine)."""
+        subprocess.run(["ip", "link", "del", self.name], capture_output=True, check=False)
+
+
+class PrivateDockerd:
+    """A dockerd on a private data root, exec root, socket and (optional) bridge.
+
+    >>> d = PrivateDockerd()            # doctest: +SKIP
+    >>> d.start(); d.base_url           # doctest: +SKIP
+    'unix:///tmp/dockproof-…/docker.sock'
+    >>> d.close()                       # doctest: +SKIP
+
+    ``network`` is ``"bridge"`` (a private bridge: containers get an address) or ``"none"``
+    (`--bridge none`: containers get a network namespace with only `lo`).
+    """
+
+    def __init__(self, base_dir: Path | None = None, network: str = "bridge") -> None:
+        if network not in ("bridge", "none"):
+            raise ValueError(f"network must be 'bridge' or 'none', not {network!r}")
+        self.dir = Path(base_dir) if base_dir else Path(tempfile.mkdtemp(prefix="dockproof-d."))
+        self.network = network
+        self.bridge = PrivateBridge() if network == "bridge" else None
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.log = self.dir / "dockerd.log"
+
+    @property
+    def base_url(self) -> str:
+        """Return the daemon's address, for `DOCKER_HOST` or the SDK's ``base_url``."""
+        return f"unix://{self.dir}/docker.sock"
+
+    def argv(self) -> list[str]:
+        """Return the dockerd command line."""
+        d = self.dir
+        net = ["--bridge", self.bridge.name if self.bridge else "none",
+               "--iptables=false", "--ip-masq=false"]
+        return [require_binary("dockerd"), "--data-root", f"{d}/data", "--exec-root",
+                f"{d}/exec", "-H", f"unix://{d}/docker.sock", "--pidfile", f"{d}/docker.pid",
+                *net]
+
+    def start(self) -> None:
+        """Start the daemon and wait until it answers, or raise `EngineUnavailable`."""
+        if os.geteuid() != 0:
+            raise EngineUnavailable("a private dockerd needs root")
+        if self.bridge is not None and not self.bridge.gateway:
+            self.bridge.create()
+        self._spawn()
+        self._wait_ready()
+
+    def _spawn(self) -> None:
+        with open(self.log, "ab") as log:
+            # A session of its own: close() can signal the whole process group (dockerd and
+            # the containerd it manages) without touching anything else.
+            self.proc = subprocess.Popen(self.argv(), stdout=log, stderr=subprocess.STDOUT,
+                                         stdin=subprocess.DEVNULL, start_new_session=True)
+
+    def _wait_ready(self) -> None:
+        import docker  # a leaf import: only real-engine runs need the SDK
+
+        deadline = time.monotonic() + windows.DAEMON_READY
+        while time.monotonic() < deadline:
+            if self.proc is not None and self.proc.poll() is not None:
+                break
+            try:
+                docker.DockerClient(base_url=self.base_url, timeout=5).ping()
+                return
+            except Exception:  # noqa: BLE001 - any failure here means "not up yet"
+                time.sleep(windows.POLL)
+        tail = log_tail(self.log)
+        self.stop()
+        raise EngineUnavailable(f"dockerd did not come up within {windows.DAEMON_READY}s:\n"
+                                f"{tail}")
+
+    def stop(self) -> None:
+        """Shut the daemon down (SIGTERM, as a service manager would), then its group."""
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=windows.DAEMON_STOP)
+            except subprocess.TimeoutExpired:
+                pass
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait()
+
+    def restart(self) -> None:
+        """Stop the daemon and start it again on the same roots (`daemon_restart`)."""
+        self.stop()
+        self._spawn()
+        self._wait_ready()
+
+    def close(self) -> None:
+        """Stop the daemon, delete the bridge, unmount leftovers and remove the directory."""
+        self.stop()
+        if self.bridge is not None:
+            self.bridge.delete()
+        remove_tree(self.dir)
+
+    def __enter__(self) -> "PrivateDockerd":
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class PrivatePodman:
+    """A Podman context of our own: storage, run root, tmp dir, network config and events file.
+
+    Podman has no daemon; every command is ``podman GLOBALS ARGS`` (design §7). Create/run
+    also need `CREATE_FLAGS` (the default ulimits exceed this machine's hard limits). The
+    events file is set through a private ``containers.conf`` (``CONTAINERS_CONF``), which
+    conmon's exit command (`podman container cleanup`) inherits. Commands run in `dir`: conmon
+    2.1.6 writes its ``oom`` file into its working directory (engine-facts §8.3).
+    """
+
+    CREATE_FLAGS = ("--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024")
+
+    def __init__(self, base_dir: Path | None = None) -> None:
+        self.dir = Path(base_dir) if base_dir else Path(tempfile.mkdtemp(prefix="dockproof-p."))
+        self.events_file = self.dir / "events.log"
+        self.conf = self.dir / "containers.conf"
+
+    def globals(self) -> list[str]:
+        """Return podman's global flags for this context."""
+        d = self.dir
+        return ["--root", f"{d}/storage", "--runroot", f"{d}/run", "--tmpdir", f"{d}/tmp",
+                "--network-config-dir", f"{d}/net", "--cgroup-manager=cgroupfs",
+                "--events-backend=file", "--runtime", "runc"]
+
+    def env(self) -> dict[str, str]:
+        """Return the environment podman runs with (the private containers.conf)."""
+        return {**os.environ, "CONTAINERS_CONF": str(self.conf)}
+
+    def argv(self, args: list[str]) -> list[str]:
+        """Return the full command line for podman `args`."""
+        return [require_binary("podman"), *self.globals(), *args]
+
+    def run(self, args: list[str], input: bytes | None = None,
+            timeout: float = windows.COMMAND) -> subprocess.CompletedProcess[bytes]:
+        """Run podman `args` in this context; return the completed process (never raises)."""
+        try:
+            return subprocess.run(self.argv(args), input=input, capture_output=True,
+                                  env=self.env(), cwd=self.dir, timeout=timeout)
+        except subprocess.TimeoutExpired as e:
+            return subprocess.CompletedProcess(e.cmd, 124, b"",
+                                               f"Error: timed out after {timeout}s".encode())
+
+    def start(self) -> None:
+        """Check the binaries and that podman answers, or raise `EngineUnavailable`."""
+        if os.geteuid() != 0:
+            raise EngineUnavailable("a private Podman context needs root")
+        for name in ("podman", "conmon", "runc"):
+            require_binary(name)
+        (self.dir / "net").mkdir(parents=True, exist_ok=True)
+        self.conf.write_text(f'[engine]\nevents_logfile_path = "{self.events_file}"\n')
+        done = self.run(["info", "--format", "{{.Host.CgroupsVersion}}"])
+        if done.returncode != 0:
+            raise EngineUnavailable("podman info failed:\n" + done.stderr.decode()[-2000:])
+
+    def close(self) -> None:
+        """Unmount what podman left mounted under our directory and remove it."""
+        remove_tree(self.dir)
+
+    def __enter__(self) -> "PrivatePodman":
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

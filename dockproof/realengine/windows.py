@@ -1,0 +1,51 @@
+"""Every time window the real-engine code waits for, in one place, each with its evidence.
+
+A window is the longest the harness waits for an engine's own asynchronous activity before it
+calls the observation *inconclusive* (design §6: never a bare sleep, never a silent pass).
+Each is a generous multiple of what was measured on this machine (Debian 12, cgroup v1,
+dockerd 20.10.24, Podman 4.3.1, 2 cores); "measured" figures are from the dockproof runs
+recorded in tests/data/events/README.md unless an engine-facts section is cited.
+"""
+
+from __future__ import annotations
+
+#: Poll interval for every wait (inspect, cgroup files, the workload's ack).
+POLL = 0.02
+
+#: dockerd answers `ping`: measured < 1 s here (design §7 says "a few seconds").
+DAEMON_READY = 30.0
+#: dockerd exits after SIGTERM: it stops every running container with its stop timeout
+#: (engine-facts §3.6: 12.7 s with 10 s timeouts); ours trap TERM and exit at once.
+DAEMON_STOP = 30.0
+
+#: The workload's FIFO has a reader after a (re)start: init creates it within ~10 ms.
+WORKLOAD_READY = 5.0
+#: The workload acknowledges a stimulus: an 8 MiB unit is filled and acked in < 0.1 s.
+ACK = 5.0
+#: The ack of an `alloc` that is expected to reach the limit: the kernel's memcg OOM handling
+#: (kill, or `under_oom` for the hang) happens within ~30 ms (engine-facts §4.2).
+ALLOC_AT_LIMIT = 3.0
+
+#: An exit is processed (Docker `die` + SetStopped/SetRestarting): tens of ms (§4.2).
+EXIT = 10.0
+#: A pending automatic restart: Docker's back-off is 0.1·2^k s plus 0.2–0.6 s of start overhead
+#: (engine-facts §3.3); 20 s covers k ≤ 7 restarts in a row within 10 s of running. Podman has
+#: no back-off (≈ 0.1 s per cycle, §8.2). A longer back-off makes the observation inconclusive.
+RESTART = 20.0
+#: Podman's `podman container cleanup` (started by conmon at exit) decides the restart and
+#: moves "stopped" to "exited": measured < 0.5 s.
+PODMAN_CLEANUP = 10.0
+
+#: `stop -t`/`restart -t` timeout in seconds: the workload exits 143 on TERM at once; a hung
+#: (D-state) init needs the SIGKILL, which arrives after this many seconds.
+STOP_TIMEOUT = 1
+
+#: Any single engine command (an API call or a podman CLI run).
+COMMAND = 60.0
+
+#: The apt package that provides each binary the real-engine code runs.
+APT_PACKAGE = {
+    "dockerd": "docker.io", "docker": "docker.io", "containerd": "containerd",
+    "podman": "podman", "conmon": "conmon", "runc": "runc", "busybox": "busybox-static",
+    "ip": "iproute2", "umount": "mount",
+}
