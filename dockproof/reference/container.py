@@ -69,11 +69,6 @@ class Container:
             return "dead"
         return "created" if self.started_at is None else "exited"
 
-    @property
-    def is_running(self) -> bool:
-        """Answer Docker's ``IsRunning``: true for running, paused and restarting."""
-        return self.running
-
     def resources(self, kernel: Kernel) -> frozenset[str]:
         """Return the resources this container holds, read off the host's objects (S15)."""
         held = {"fs"}

@@ -21,7 +21,7 @@ from .signals import SIGKILL, SIGTERM
 
 @dataclass(frozen=True, slots=True)
 class Host:
-    """Describe the machine: CPUs and memory in units (one unit is `repl.UNIT_BYTES`)."""
+    """Describe the machine: CPUs and memory in units (one unit is `sizes.UNIT_BYTES`, 100 MiB)."""
 
     memory_units: int = 20
     cpus: int = 1

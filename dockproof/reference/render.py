@@ -10,7 +10,7 @@ from .container import Container
 from .daemon import Daemon
 from .events import EPOCH_S, Event
 from .inspection import ps_status, timestamp
-from .sizes import InputError, format_units
+from .sizes import InputError
 
 
 def status_line(daemon: Daemon, c: Container) -> str:
@@ -82,7 +82,3 @@ def apply_format(template: str, data: Any) -> str:
 
     return re.sub(r"\{\{\s*(json\s+)?(\.[\w.]*)\s*\}\}", fill, template)
 
-
-def size_text(units: int | None) -> str:
-    """Render a limit for messages: ``500m (5 units)`` or ``unlimited``."""
-    return "unlimited" if units is None else f"{format_units(units)} ({units} units)"

@@ -66,10 +66,11 @@ class Session:
             if words:
                 self._dispatch(words)
         except (InputError, ValueError) as exc:
-            self._fail(f"error: {exc}")
+            self.fail(f"error: {exc}")
         self._report(seen)
 
-    def _fail(self, message: str) -> None:
+    def fail(self, message: str) -> None:
+        """Count a failed command and print its one-line error."""
         self.failures += 1
         print(message, file=self.err)
 
@@ -102,7 +103,7 @@ class Session:
         try:
             return action()
         except DockerError as exc:
-            self._fail(f"Error response from daemon: {exc.message}")
+            self.fail(f"Error response from daemon: {exc.message}")
             return None
 
     def _name_of(self, ref: str) -> str | None:

@@ -72,7 +72,7 @@ def _create(s: "Session", words: list[str], start: bool) -> None:
     except DockerError as exc:
         if exc.message.startswith("No such image: "):
             print(f"Unable to find image '{exc.message[15:]}' locally", file=s.err)
-        s._fail(f"Error response from daemon: {exc.message}")
+        s.fail(f"Error response from daemon: {exc.message}")
         return
     for warning in s.daemon.warnings:
         print(f"WARNING: {warning}", file=s.err)
@@ -115,7 +115,7 @@ def _inspect(s: "Session", words: list[str]) -> None:
         try:
             found.append(s.daemon.inspect(ref))
         except DockerError as exc:
-            s._fail(f"Error: {exc.message}")
+            s.fail(f"Error: {exc.message}")
     if a.format is not None:
         for info in found:
             print(apply_format(a.format, info), file=s.out)

@@ -38,15 +38,6 @@ def parse_size(text: str) -> int:
     return (size * 2 + UNIT_BYTES) // (2 * UNIT_BYTES)
 
 
-def format_units(units: int) -> str:
-    """Render units the way they were typed: 5 units are ``500m``, 10 are ``1000m``.
-
-    >>> format_units(5)
-    '500m'
-    """
-    return f"{units * 100}m"
-
-
 def parse_duration(text: str) -> int:
     """Turn ``100ms``, ``2s``, ``1m`` or a bare number of milliseconds into milliseconds.
 
