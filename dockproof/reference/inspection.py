@@ -1,4 +1,4 @@
-"""Render a container as ``docker inspect`` and ``docker ps`` show it (engine-facts §1.2, §1.4)."""
+"""Render a container as `docker inspect` and `docker ps` show it (engine-facts §1.2, §1.4)."""
 
 from __future__ import annotations
 
