@@ -1,0 +1,1 @@
+"""Adapters: the transports that put an implementation behind the adapter contract."""

@@ -1,0 +1,1 @@
+"""Conformance testing: the adapter contract, test generation, the online harness."""

@@ -1,0 +1,142 @@
+"""The adapter contract: what every implementation under test offers the harness.
+
+One Protocol, several transports (in-process Python, the reference interpreter, a `jsonl`
+subprocess, real engines). The vocabulary is Docker's: statuses are `State.Status` words
+(plus ``"none"`` when no container exists, before `create` or after `rm`), commands are CLI
+verbs, and process-level stimuli are what the workload inside the container can be told to do.
+
+Memory is counted in *units*: the harness tells the adapter how many units the container's limit
+and the host hold (``Config.memory`` and ``host_units``); an adapter maps a unit onto bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Protocol, runtime_checkable
+
+#: Commands a user gives through the daemon (the CLI verbs).
+USER_COMMANDS = frozenset(
+    {"create", "run", "start", "stop", "kill", "pause", "unpause", "restart", "rm", "rm_force"}
+)
+#: Daemon-level commands (the daemon itself is restarted: shutdown, then boot and restore).
+DAEMON_COMMANDS = frozenset({"daemon_restart"})
+#: Stimuli delivered to the workload inside the container (the container's own process acts).
+STIMULI = frozenset({"alloc", "write_mem", "write_fs", "exit", "child_exit"})
+COMMANDS = USER_COMMANDS | DAEMON_COMMANDS | STIMULI
+
+#: The run resources of S3/S4/S14/S15 plus the file system.
+RESOURCES = ("cpu", "mem", "net", "proc", "fs")
+
+#: Statuses an observation may report (Docker's seven, plus "none": no container).
+STATUSES = ("none", "created", "running", "paused", "restarting", "removing", "exited", "dead")
+
+RESTART_POLICIES = ("no", "on-failure", "always", "unless-stopped")
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """The container's configuration, fixed at `create`/`run` (Docker's `HostConfig`).
+
+    ``memory`` is the limit in units (``-m``), ``None`` for no limit. ``restart`` is a
+    Docker restart policy string: ``no``, ``on-failure``, ``on-failure:N``, ``always``,
+    ``unless-stopped``.
+    """
+
+    memory: int | None = None
+    oom_kill_disable: bool = False
+    restart: str = "no"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"memory": self.memory, "oom_kill_disable": self.oom_kill_disable,
+                "restart": self.restart}
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """One step the harness asks for: a CLI verb, a daemon command or a stimulus.
+
+    ``config`` is set for ``create`` and ``run``; ``code`` for ``exit`` and ``child_exit``.
+    """
+
+    verb: str
+    config: Config | None = None
+    code: int | None = None
+
+    def __str__(self) -> str:
+        if self.config is not None:
+            c = self.config
+            opts = []
+            if c.memory is not None:
+                opts.append(f"-m {c.memory}u")
+            if c.oom_kill_disable:
+                opts.append("--oom-kill-disable")
+            if c.restart != "no":
+                opts.append(f"--restart={c.restart}")
+            return " ".join([self.verb, *opts])
+        if self.code is not None:
+            return f"{self.verb} {self.code}"
+        return self.verb
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"verb": self.verb}
+        if self.config is not None:
+            out["config"] = self.config.to_json()
+        if self.code is not None:
+            out["code"] = self.code
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What `apply` answered: success, or Docker's error text."""
+
+    ok: bool
+    error: str | None = None
+
+
+OK = Outcome(True)
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """What the harness can see of the one container under test.
+
+    ``resources`` is the set of held resources among `RESOURCES`. ``flags`` carries what the
+    adapter can observe of: ``hung`` (bool), ``oom_killed`` (bool), ``exit_code`` (int or
+    None), ``restart_count`` (int), ``usage`` (units, int), ``mem_data`` and ``fs_data``
+    (bool: the data written to memory / to the file system is still there). A key the adapter
+    cannot observe is left out; the harness then does not compare it.
+    """
+
+    status: str
+    resources: frozenset[str] = frozenset()
+    flags: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"status": self.status, "resources": sorted(self.resources),
+                "flags": dict(sorted(self.flags.items()))}
+
+
+@runtime_checkable
+class Adapter(Protocol):
+    """An implementation under test, holding at most one container at a time.
+
+    - ``reset(host_units)``: forget everything; no container exists; the host has
+      ``host_units`` units of memory.
+    - ``apply(command)``: perform one command or stimulus; return `OK` or the error text;
+      a refused command must change nothing.
+    - ``settle()``: let the implementation's own activity (restart back-off, OOM handling)
+      run until it is quiescent or its declared time window has elapsed.
+    - ``observe()``: the current `Observation`.
+    - ``close()``: release everything the adapter made.
+    """
+
+    def reset(self, host_units: int) -> None: ...
+
+    def apply(self, command: Command) -> Outcome: ...
+
+    def settle(self) -> None: ...
+
+    def observe(self) -> Observation: ...
+
+    def close(self) -> None: ...
