@@ -253,7 +253,12 @@ class PrivatePodman:
             raise EngineUnavailable("podman info failed:\n" + done.stderr.decode()[-2000:])
 
     def close(self) -> None:
-        """Unmount what podman left mounted under our directory and remove it."""
+        """Remove dockproof-labelled containers, unmount what is left, remove the directory."""
+        if (self.dir / "storage").is_dir():
+            done = self.run(["ps", "-a", "-q", "--filter", "label=dockproof.run"])
+            ids = done.stdout.decode().split()
+            if ids:
+                self.run(["rm", "-f", "-t", "0", *ids])
         remove_tree(self.dir)
 
     def __enter__(self) -> "PrivatePodman":
