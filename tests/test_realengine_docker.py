@@ -1,0 +1,163 @@
+"""Drive `DockerAdapter` on a private dockerd through the seed's lifecycle (design §6–7).
+
+Shared by test_realengine_podman.py, which imports these tests and overrides `adapter`,
+`engine` and `EXPECT`. Each scenario asserts what the engine really did on this machine;
+where Docker and Podman differ, `EXPECT` holds each engine's measured value.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from dockproof.conformance.adapter import Command, Config
+from dockproof.realengine.base import LABEL
+from dockproof.realengine.pytest_fixtures import docker_adapter, docker_engine  # noqa: F401
+
+#: Per-engine measured behaviour (engine-facts §4.1 and §8.3: Podman 4.3 loses OOMKilled).
+EXPECT = {"oom_killed_after_oom_kill": True}
+
+
+@pytest.fixture
+def adapter(docker_adapter):  # noqa: F811
+    """The adapter under test."""
+    return docker_adapter
+
+
+@pytest.fixture
+def engine(docker_engine):  # noqa: F811
+    """The engine under test."""
+    return docker_engine
+
+
+def step(adapter, verb: str, config: Config | None = None, code: int | None = None):
+    """Apply one command, require success, settle, and return the observation."""
+    outcome = adapter.apply(Command(verb, config, code))
+    assert outcome.ok, f"{verb}: {outcome.error}"
+    adapter.settle()
+    seen = adapter.observe()
+    assert not seen.flags.get("inconclusive"), f"{verb}: window elapsed: {seen}"
+    return seen
+
+
+RUN_RESOURCES = {"cpu", "mem", "net", "proc", "fs"}
+
+
+def test_create_start_stop_start_keeps_fs_data_loses_mem_data(adapter):
+    seen = step(adapter, "create", Config())
+    assert (seen.status, seen.resources) == ("created", {"fs"})
+    seen = step(adapter, "start")
+    assert (seen.status, seen.resources) == ("running", RUN_RESOURCES)
+    step(adapter, "write_mem")
+    seen = step(adapter, "write_fs")
+    assert seen.flags["mem_data"] and seen.flags["fs_data"]
+    seen = step(adapter, "stop")
+    assert (seen.status, seen.resources, seen.flags["exit_code"]) == ("exited", {"fs"}, 143)
+    seen = step(adapter, "start")
+    assert seen.status == "running"
+    assert seen.flags["fs_data"] and not seen.flags["mem_data"]
+
+
+def test_pause_keeps_memory_charged_and_withdraws_cpu(adapter):
+    step(adapter, "run", Config(memory=4))
+    before = step(adapter, "alloc")
+    assert before.flags["usage"] == 1
+    seen = step(adapter, "pause")
+    assert seen.status == "paused"
+    assert seen.resources == RUN_RESOURCES - {"cpu"}
+    assert seen.flags["usage"] == 1
+    refused = adapter.apply(Command("alloc"))
+    assert not refused.ok and refused.error
+    assert step(adapter, "unpause").resources == RUN_RESOURCES
+
+
+def test_oom_kill_at_the_limit(adapter):
+    step(adapter, "run", Config(memory=3))
+    for units in (1, 2):
+        assert step(adapter, "alloc").flags["usage"] == units
+    seen = step(adapter, "alloc")
+    assert (seen.status, seen.flags["exit_code"]) == ("exited", 137)
+    assert seen.flags["oom_killed"] is EXPECT["oom_killed_after_oom_kill"]
+    assert "mem" not in seen.resources
+
+
+def test_oom_kill_disable_hangs_at_the_limit(adapter):
+    step(adapter, "run", Config(memory=2, oom_kill_disable=True))
+    step(adapter, "alloc")
+    seen = step(adapter, "alloc")
+    assert seen.status == "running" and seen.flags["hung"]
+    assert {"proc", "mem", "cpu"} <= seen.resources
+    assert step(adapter, "kill").status == "exited"
+
+
+def test_exit_code(adapter):
+    step(adapter, "run", Config())
+    seen = step(adapter, "exit", code=3)
+    assert (seen.status, seen.flags["exit_code"], seen.resources) == ("exited", 3, {"fs"})
+
+
+def test_child_exit_takes_init_down(adapter):
+    step(adapter, "run", Config())
+    seen = step(adapter, "child_exit", code=5)
+    assert (seen.status, seen.flags["exit_code"]) == ("exited", 5)
+
+
+def test_on_failure_2_restarts_twice(adapter):
+    step(adapter, "run", Config(restart="on-failure:2"))
+    for count in (1, 2):
+        seen = step(adapter, "exit", code=1)
+        assert (seen.status, seen.flags["restart_count"]) == ("running", count)
+    seen = step(adapter, "exit", code=1)
+    assert (seen.status, seen.flags["restart_count"], seen.flags["exit_code"]) == \
+        ("exited", 2, 1)
+
+
+def test_refused_command_passes_the_engine_error_through(adapter):
+    step(adapter, "create", Config())
+    outcome = adapter.apply(Command("pause"))
+    assert not outcome.ok and "not running" in outcome.error
+    assert adapter.observe().status == "created"
+
+
+# -- safety: the run label ----------------------------------------------------------------------
+
+def make_unlabelled(engine) -> str:
+    """Create a container without our label, directly through the engine; return its name."""
+    name = "dockproof-unlabelled-bystander"
+    client = engine.adapter().client
+    client.api.create_container("dockproof-busybox:latest", name=name)
+    return name
+
+
+def exists(engine, name: str) -> bool:
+    """Return whether a container called `name` exists on the engine."""
+    client = engine.adapter().client
+    return any(c["Names"] == [f"/{name}"] for c in client.api.containers(all=True))
+
+
+def remove(engine, name: str) -> None:
+    """Remove the bystander container (the test, not dockproof's cleanup, owns it)."""
+    engine.adapter().client.api.remove_container(name, force=True)
+
+
+def labelled(engine) -> list[str]:
+    """Return the ids of all containers carrying any dockproof run label."""
+    client = engine.adapter().client
+    return [c["Id"] for c in client.api.containers(all=True, filters={"label": LABEL})]
+
+
+def test_unlabelled_container_survives_cleanup(engine):
+    name = make_unlabelled(engine)
+    try:
+        adapter = engine.adapter()
+        adapter.reset(8)
+        step(adapter, "run", Config())
+        adapter.reset(8)
+        adapter.close()
+        assert exists(engine, name)
+    finally:
+        remove(engine, name)
+
+
+def test_zero_leftover_containers(engine):
+    """Runs last in this module: every adapter above has been closed by its fixture."""
+    assert labelled(engine) == []
