@@ -1,0 +1,1 @@
+"""Checking engines: `explicit` (reachable graph) and `smt` (Z3)."""

@@ -1,0 +1,1 @@
+"""The modelling language: TOML models and properties, parsed into a frozen IR."""

@@ -1,0 +1,35 @@
+"""Semantic checks at load time, on the explored state space: statuses no run reaches,
+actions that can never fire, assignments outside a variable's range."""
+
+from __future__ import annotations
+
+from .model import Model
+from .source import Source
+from .types import EnumType
+
+#: Models larger than this are not explored at load time (the engines will).
+LINT_STATE_LIMIT = 200_000
+
+
+def lint_model(model: Model, src: Source) -> None:
+    """Raise a located InputError for the first semantic defect found."""
+    from ..engines.statespace import StateBudgetExceeded, explore
+
+    try:
+        space = explore(model, max_states=LINT_STATE_LIMIT)
+    except StateBudgetExceeded:
+        return
+    fired = {a for _, a, _ in space.edges}
+    for i, act in enumerate(model.actions):
+        if i not in fired:
+            raise src.error(f"actions.{act.name}.guard", "DP303",
+                            f"action '{act.name}' can never fire: its guard holds in no "
+                            "reachable state", "check the guard, or remove the action")
+    status = next((v for v in model.state_vars if v.name == "status"), None)
+    if status is not None and isinstance(status.type, EnumType):
+        seen = {s[status.slot] for s in space.states}
+        missing = [m for i, m in enumerate(status.type.members) if i not in seen]
+        if missing:
+            raise src.error("variables.status.values", "DP302",
+                            f"status {', '.join(repr(m) for m in missing)} is unreachable",
+                            "no action leads there")
