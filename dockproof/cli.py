@@ -1,0 +1,141 @@
+"""The `dockproof` command line. Each subcommand is ``cmd_x(args, out, err) -> int``;
+`main` only parses arguments and maps errors to exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from . import __version__
+from .errors import DockproofError
+
+EXIT_CODES = """exit codes:
+  0  everything as expected (every property PROVED or REFUTED as its catalogue expects)
+  1  a property failed, or was UNKNOWN (a solver timeout, the state budget), or an
+     implementation diverged from the model
+  2  bad input: a malformed model, property, trace, log or command line (one located message)
+  3  an engine, solver, binary or adapter unavailable, or an internal error such as the two
+     engines disagreeing"""
+
+
+def _check_parser(sub) -> None:
+    p = sub.add_parser(
+        "check", help="prove or refute the model's properties",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Check every property of the catalogues against the model with the symbolic "
+        "engine (smt: Z3 induction, Houdini lemmas, k-induction, IC3/PDR, BMC for the shortest "
+        "counterexample) and the explicit engine (the reachable graph, exhaustive). Invariants "
+        "run on both and the answers must agree. A result Z3 cannot decide is UNKNOWN, never "
+        "PROVED.",
+        epilog=EXIT_CODES + "\n\nexamples:\n  dockproof check\n  dockproof check docker --json\n"
+        "  dockproof check model/seed.toml --properties properties/teeth.toml --trace-dir out/")
+    p.add_argument("model", nargs="?", metavar="MODEL",
+                   help="a model file, or a built-in model's name (seed, docker); default: the "
+                   "seed model")
+    p.add_argument("--properties", "-p", action="append", type=Path, metavar="FILE",
+                   help="a property catalogue (repeatable); default: every file in the "
+                   "properties/ folder beside the model whose [meta] model names it")
+    p.add_argument("--engine", choices=("smt", "explicit", "both"), default="both",
+                   help="which engine(s) to run (default: both; they must agree)")
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON document (results with id, verdict, engine, bound, "
+                   "cites, traces) instead of the table")
+    p.add_argument("--trace-dir", type=Path, metavar="DIR",
+                   help="write every counterexample and witness as ITF JSON into DIR")
+    p.add_argument("--all-traces", action="store_true",
+                   help="print the traces of expected results too (teeth counterexamples, "
+                   "reachability witnesses)")
+    p.add_argument("--timeout", type=float, metavar="SECONDS",
+                   help="Z3 time limit per query; a query that runs out is UNKNOWN")
+    p.add_argument("--max-states", type=int, metavar="N",
+                   help="explicit engine state budget; beyond it its results are UNKNOWN")
+    p.add_argument("--max-k", type=int, default=4, metavar="K",
+                   help="deepest k-induction tried before IC3/PDR (default 4)")
+    p.add_argument("--bmc-depth", type=int, default=40, metavar="N",
+                   help="deepest BMC run for a counterexample (default 40)")
+    p.set_defaults(func=cmd_check)
+
+
+def cmd_check(args, out: TextIO, err: TextIO) -> int:
+    from . import builtin
+    from .check import raise_on_disagreement, run_check
+    from .report import to_json, write_table, write_traces
+
+    model_path = builtin.resolve_model(args.model)
+    engines = ("smt", "explicit") if args.engine == "both" else (args.engine,)
+    if args.properties:
+        props = args.properties
+    else:
+        from .spec.loader import load_model
+        props = builtin.catalogues_for(model_path, load_model(model_path, lint=False).name)
+    report = run_check(model_path, props, engines, timeout=args.timeout,
+                       max_states=args.max_states, max_k=args.max_k, bmc_depth=args.bmc_depth)
+    if args.trace_dir:
+        written = write_traces(report, args.trace_dir)
+        if not args.json:
+            err.write(f"wrote {len(written)} traces to {args.trace_dir}\n")
+    if args.json:
+        json.dump(to_json(report, sys.argv[1:]), out, indent=2)
+        out.write("\n")
+    else:
+        write_table(report, out, color=out.isatty(), all_traces=args.all_traces)
+    raise_on_disagreement(report)
+    return report.exit_code
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dockproof", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="The Docker container lifecycle as a checked, executable formal model: "
+        "prove its properties, draw its state graph, and test implementations against it.",
+        epilog=EXIT_CODES)
+    parser.add_argument("--version", action="version", version=f"dockproof {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _check_parser(sub)
+    for register in _plugins():
+        register(sub)
+    return parser
+
+
+def _plugins():
+    """Yield the subcommand registrations of the other modules (each adds its parser)."""
+    from importlib import import_module
+
+    for mod in ("dockproof.cli_more",):
+        try:
+            m = import_module(mod)
+        except ModuleNotFoundError as exc:
+            if exc.name != mod:
+                raise
+            continue
+        yield from m.REGISTER
+
+
+def main(argv: list[str] | None = None, out: TextIO | None = None,
+         err: TextIO | None = None) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
+    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv:
+        argv = ["check"]
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help(out)
+        return 2
+    try:
+        return args.func(args, out, err)
+    except DockproofError as exc:
+        err.write(exc.render() + "\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        err.write("interrupted\n")
+        return 3
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
