@@ -100,18 +100,43 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Modules that add a subcommand: each has ``register(subparsers)``, which adds its parser and
+#: sets ``func=cmd_x``. A module that is not there (yet) is skipped.
+SUBCOMMAND_MODULES = (
+    "dockproof.render.cli",        # dockproof diagram
+    "dockproof.conformance.cli",   # dockproof conform, dockproof replay
+    "dockproof.offline.cli",       # dockproof trace
+    "dockproof.refinement.cli",    # dockproof refine
+    "dockproof.scale.cli",         # dockproof host, dockproof export
+)
+
+
+def _repl_parser(sub) -> None:
+    from .reference import repl
+
+    p = sub.add_parser("repl", help="step the reference interpreter by hand",
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       description="An interactive mini Docker daemon (the reference "
+                       "interpreter). Type docker commands and workload stimuli; after each "
+                       "one see the status, the held resources and the new events. Type "
+                       "'help' for the commands. A script can be piped in.")
+    repl.add_arguments(p)
+    p.set_defaults(func=repl.cmd_repl)
+
+
 def _plugins():
-    """Yield the subcommand registrations of the other modules (each adds its parser)."""
+    """Yield the ``register`` function of every subcommand module that exists."""
     from importlib import import_module
 
-    for mod in ("dockproof.cli_more",):
+    yield _repl_parser
+    for mod in SUBCOMMAND_MODULES:
         try:
             m = import_module(mod)
         except ModuleNotFoundError as exc:
-            if exc.name != mod:
-                raise
-            continue
-        yield from m.REGISTER
+            if exc.name is not None and mod.startswith(exc.name):
+                continue
+            raise
+        yield m.register
 
 
 def main(argv: list[str] | None = None, out: TextIO | None = None,
