@@ -11,12 +11,15 @@ message rather than guessing.
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
+
+from dockproof.realengine import windows
 
 ROOT = Path("/sys/fs/cgroup")
 #: Controllers a container's cgroup lives in, whose directories we create and remove.
 CONTROLLERS = ("memory", "freezer", "cpu", "cpuacct", "cpuset", "devices", "blkio", "pids",
-               "systemd")
+               "systemd", "unified")
 
 
 def version() -> int:
@@ -77,7 +80,18 @@ class HostCgroup:
         (memory / "memory.limit_in_bytes").write_text(str(limit_bytes))
 
     def remove(self) -> None:
-        """Remove the cgroup from every controller, children first (they must be empty)."""
+        """Remove the cgroup from every controller, children first, once they are empty.
+
+        Podman's conmon sits in ``NAME/conmon`` and exits a moment after its container is
+        removed, so removal is retried within `windows.CGROUP_RELEASE`.
+        """
+        deadline = time.monotonic() + windows.CGROUP_RELEASE
+        while self._remove_once() and time.monotonic() < deadline:
+            time.sleep(windows.POLL)
+
+    def _remove_once(self) -> bool:
+        """Try to remove every directory; return whether some are left."""
+        left = False
         for controller in CONTROLLERS:
             top = ROOT / controller / self.name
             if not top.is_dir():
@@ -86,4 +100,5 @@ class HostCgroup:
                 try:
                     os.rmdir(dirpath)
                 except OSError:
-                    pass
+                    left = True
+        return left

@@ -36,6 +36,10 @@ RESTART = 20.0
 #: moves "stopped" to "exited": measured < 0.5 s.
 PODMAN_CLEANUP = 10.0
 
+#: Podman's conmon leaves its cgroup (``PARENT/conmon``) after its container is removed:
+#: measured < 0.5 s; until then the host cgroup cannot be removed.
+CGROUP_RELEASE = 5.0
+
 #: `stop -t`/`restart -t` timeout in seconds: the workload exits 143 on TERM at once; a hung
 #: (D-state) init needs the SIGKILL, which arrives after this many seconds.
 STOP_TIMEOUT = 1
