@@ -11,7 +11,6 @@ import pytest
 
 from dockproof.conformance.adapter import Command, Config
 from dockproof.realengine.base import LABEL
-from dockproof.realengine.pytest_fixtures import docker_adapter, docker_engine  # noqa: F401
 
 #: Per-engine measured behaviour (engine-facts §4.1 and §8.3: Podman 4.3 loses OOMKilled).
 EXPECT = {"oom_killed_after_oom_kill": True}

@@ -11,7 +11,6 @@ import json
 import pytest
 
 from dockproof.realengine.base import LABEL
-from dockproof.realengine.pytest_fixtures import podman_adapter, podman_engine  # noqa: F401
 from test_realengine_docker import (  # noqa: F401  (collected again, on Podman)
     test_child_exit_takes_init_down, test_create_start_stop_start_keeps_fs_data_loses_mem_data,
     test_exit_code, test_on_failure_2_restarts_twice, test_oom_kill_at_the_limit,

@@ -25,6 +25,9 @@ class Trace:
     def __len__(self) -> int:
         return len(self.steps) - 1
 
+    def __bool__(self) -> bool:
+        return True  # a trace of zero steps (an initial state) is still a trace
+
     def render(self, indent: str = "  ") -> list[str]:
         """Render one line a step: index, action, actor, the variables that changed."""
         m = self.model

@@ -1,0 +1,26 @@
+"""Shared fixtures: the private real engines (started once per session, torn down at the end,
+never a default daemon) and the goldens switch."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from dockproof.realengine.pytest_fixtures import (  # noqa: E402,F401
+    docker_adapter,
+    docker_engine,
+    podman_adapter,
+    podman_engine,
+)
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-goldens", action="store_true",
+                     help="rewrite the golden files from the current output instead of "
+                     "comparing against them")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "goldens: compares output with committed goldens")
