@@ -151,8 +151,9 @@ def parse(text: str, scope: Scope, expect: Type | None = BOOL) -> Expr:
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
-        raise ExprError("DP201", f"syntax error in expression {text!r}: {exc.msg}"
-                        f" at column {exc.offset}") from None
+        col = f" at column {exc.offset}" if exc.offset else ""
+        raise ExprError("DP201", f"syntax error in expression {text!r}: {exc.msg}{col}"
+                        ) from None
     e = _Parser(scope).visit(tree.body)
     return coerce(e, expect) if expect is not None else e
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from .model import Model
 from .source import Source
+from ..errors import InputError
 from .types import EnumType
 
 #: Models larger than this are not explored at load time (the engines will).
@@ -19,12 +20,19 @@ def lint_model(model: Model, src: Source) -> None:
         space = explore(model, max_states=LINT_STATE_LIMIT)
     except StateBudgetExceeded:
         return
+    except InputError as exc:  # an assignment out of range: add the line
+        key = getattr(exc.location, "key", None)
+        raise src.error(key, exc.code, exc.message, exc.hint) from None
+    _unreachable_statuses(model, src, space)
     fired = {a for _, a, _ in space.edges}
     for i, act in enumerate(model.actions):
         if i not in fired:
             raise src.error(f"actions.{act.name}.guard", "DP303",
                             f"action '{act.name}' can never fire: its guard holds in no "
                             "reachable state", "check the guard, or remove the action")
+
+
+def _unreachable_statuses(model: Model, src: Source, space) -> None:
     status = next((v for v in model.state_vars if v.name == "status"), None)
     if status is not None and isinstance(status.type, EnumType):
         seen = {s[status.slot] for s in space.states}

@@ -202,8 +202,14 @@ def _effect(src: Source, table: Any, key: str, scope: Scope,
 def _effect_value(src: Source, value: Any, v: Variable, key: str, scope: Scope) -> Expr:
     if isinstance(value, bool) or (isinstance(value, int) and not isinstance(value, bool)):
         return Const(_literal(src, value, v.type, key), v.type)
-    if isinstance(v.type, EnumType) and isinstance(value, str) and value in v.type.members:
-        return Const(v.type.members.index(value), v.type)
+    if isinstance(v.type, EnumType) and isinstance(value, str):
+        if value in v.type.members:
+            return Const(v.type.members.index(value), v.type)
+        if _IDENT.match(value) and value not in scope.names():
+            from ..errors import did_you_mean
+            raise src.error(key, "DP104", f"unknown {v.name} '{value}'",
+                            did_you_mean(value, v.type.members)
+                            or f"values: {', '.join(v.type.members)}")
     e = src.expr(key, value, scope, v.type)
     if isinstance(e, Const) and isinstance(v.type, IntType) and not v.type.lo <= e.value <= v.type.hi:
         raise src.error(key, "DP110", f"value {e.value} is outside {v.type}")

@@ -25,6 +25,10 @@ def line_of(text: str, key: str) -> int | None:
                     return i + 1
                 found = _key_below(lines, i + 1, rest[0])
                 return found if found is not None else i + 1
+    for i, line in enumerate(lines):  # a table only defined through its sub-tables
+        h = _header(line)
+        if h is not None and h[:len(parts)] == parts:
+            return i + 1
     for i, line in enumerate(lines):  # a key at top level
         if re.match(rf"\s*{re.escape(parts[-1])}\s*=", line):
             return i + 1
