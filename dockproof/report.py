@@ -21,11 +21,12 @@ def write_table(report: Report, out: TextIO, color: bool = False, all_traces: bo
     out.write(f"dockproof check: {m.path} (model '{m.name}'{states})\n")
     for c in report.catalogues:
         n = len(c.properties)
-        out.write(f"  {c.path}: {n} properties, expected {_expected(c)}\n")
+        out.write(f"  {c.path}: {_plural(n, 'property', 'properties')}, expected "
+                  f"{_expected(c)}\n")
     out.write("\n")
-    rows = [("ID", "KIND", "CITES", "VERDICT", "", "ENGINE", "BOUND", "TIME")]
+    rows = [("ID", "CITES", "VERDICT", "", "ENGINE", "BOUND", "TIME")]
     for o in report.outcomes:
-        rows.append((o.prop.id, o.prop.kind, " ".join(o.prop.cites) or "-", o.verdict,
+        rows.append((o.prop.id, " ".join(o.prop.cites) or "-", o.verdict,
                      _MARK[o.ok], o.engines, _bound(o), f"{sum(r.seconds for r in o.results):.3f}s"))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for i, row in enumerate(rows):
@@ -77,7 +78,12 @@ def summary_line(report: Report) -> str:
     parts = ", ".join(f"{n} {v}" for v, n in sorted(by.items()))
     bad = sum(not o.ok for o in report.outcomes)
     verdict = "all as expected" if not bad else f"{bad} NOT as expected"
-    return f"{len(report.outcomes)} properties: {parts}; {verdict} ({report.seconds:.2f}s)"
+    n = _plural(len(report.outcomes), "property", "properties")
+    return f"{n}: {parts or 'none checked'}; {verdict} ({report.seconds:.2f}s)"
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
 
 
 def to_json(report: Report, argv: list[str] | None = None) -> dict[str, Any]:

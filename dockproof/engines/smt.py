@@ -223,10 +223,11 @@ class SmtEngine:
         out = self._relative_induction(goal, with_step)
         if out is not None:
             return out
-        for k in range(1, self.max_k + 1):
+        for k in range(1, self.max_k + 1):  # the base cases of k-induction, cheap first
             hit = bmc.at(k)
             if hit is not None:
                 return hit
+        for k in range(1, self.max_k + 1):
             if not with_step and self._k_step(goal, k):
                 return Outcome("unreachable", f"k-induction, k={k + 1}")
         out = self._spacer(goal, with_step)
