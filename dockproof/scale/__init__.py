@@ -1,0 +1,1 @@
+"""Many containers on one host: instantiation, scalable engines, export to other tools."""
