@@ -1,0 +1,79 @@
+"""Count what a conformance run exercised: transitions per action, per status, per seed claim."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any, Iterable
+
+from .oracle import Edge, Oracle
+
+
+class Coverage:
+    """The transitions and states a run passed through, against the reachable graph."""
+
+    def __init__(self, oracle: Oracle) -> None:
+        self.oracle = oracle
+        self.edges: set[Edge] = set()
+        self.states: set[int] = set()
+        self.refusals: set[tuple[int, str]] = set()  # (status value, verb)
+
+    def visit(self, state: int) -> None:
+        self.states.add(state)
+
+    def take(self, edges: Iterable[Edge]) -> None:
+        for e in edges:
+            self.edges.add(e)
+            self.states.add(e[2])
+
+    def refused(self, state: int, verb: str) -> None:
+        self.refusals.add((self.oracle.space.states[state][self.oracle.map.status_slot], verb))
+
+    def summary(self) -> dict[str, Any]:
+        """Return covered/total per action, per status value and per claim, plus totals."""
+        o = self.oracle
+        model, space = o.model, o.space
+        acts = model.actions
+        per_action: dict[str, list[int]] = {a.name: [0, 0] for a in acts}
+        for e in space.edges:
+            c = per_action[acts[e[1]].name]
+            c[1] += 1
+            c[0] += e in self.edges
+        status_var = model.variables[o.map.status_slot]
+        members = status_var.type.members
+        per_status = {m: [0, 0] for m in members}
+        for i, s in enumerate(space.states):
+            c = per_status[members[s[o.map.status_slot]]]
+            c[1] += 1
+            c[0] += i in self.states
+        per_claim: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        for a in acts:
+            for claim in a.cites:
+                per_claim[claim][0] += per_action[a.name][0]
+                per_claim[claim][1] += per_action[a.name][1]
+        return {
+            "transitions": [len(self.edges), len(space.edges)],
+            "states": [len(self.states), len(space.states)],
+            "actions": {k: v for k, v in sorted(per_action.items())},
+            "statuses": per_status,
+            "claims": {k: per_claim[k] for k in sorted(per_claim, key=lambda c: int(c[1:]))},
+            "refusals": sorted(f"{members[s]}:{v}" for s, v in self.refusals),
+        }
+
+    def missing(self) -> list[str]:
+        """List the transitions not covered, as ``state --action--> state`` lines."""
+        o = self.oracle
+        m = o.model
+        out = []
+        for s, a, d in sorted(set(o.space.edges) - self.edges):
+            out.append(f"{m.render_state(o.space.states[s])} --{m.actions[a].name}-->")
+        return out
+
+
+def percent(pair: list[int]) -> str:
+    """Format ``[covered, total]`` as ``covered/total (p%)``.
+
+    >>> percent([3, 4])
+    '3/4 (75%)'
+    """
+    c, t = pair
+    return f"{c}/{t} ({100 * c // t if t else 100}%)"

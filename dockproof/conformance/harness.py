@@ -1,0 +1,267 @@
+"""Run a generated test against an adapter; judge every step against the model.
+
+Per step: apply the command; unless the next command must meet the state before the
+implementation acts (``Step.settle`` false), call ``settle()`` and ``observe()``. The verdict:
+
+- **pass**: the outcome is what the model says (accepted; refused with its error text; for a
+  ``quiet`` refusal either) and the observation matches a state the model reaches from the
+  expected post-state through internal actions (the model is synchronised to it);
+- **fail**: anything else: the first divergence, shown expected-versus-observed;
+- **inconclusive**: the adapter raised `Inconclusive` or flagged the observation
+  ``inconclusive`` (its time window elapsed); the rest of that segment is skipped.
+
+A divergence is shrunk to a shortest one: the same command, from the nearest state (fewest
+commands after a reset) in which the model answers it the same way, replayed until it fails.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from ..spec.model import Model
+from .adapter import Adapter, Command, Observation, Outcome
+from .coverage import Coverage
+from .generate import Test, shortest_segment
+from .mapping import Expected, Mismatch, compare
+from .oracle import Key, Oracle, Response, Segment, error_pattern
+
+
+class Inconclusive(Exception):
+    """Raised by an adapter that cannot tell what happened within its declared window."""
+
+
+@dataclass(frozen=True)
+class StepVerdict:
+    """One judged step."""
+
+    segment: int
+    index: int
+    command: str
+    verdict: str  # pass | fail | inconclusive
+    kind: str     # the model's answer: ok | triggered | refused | quiet
+    state: int    # model state before the command
+    after: int | None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """The first step the model cannot explain, with everything needed to replay it."""
+
+    segment: Segment        # the reset, the steps up to and including the failing one
+    commands: tuple[Command, ...]
+    state: int              # the model state before the failing command
+    key: Key
+    response: Response
+    candidates: tuple[int, ...]
+    outcome: Outcome
+    observed: Observation | None
+    reasons: tuple[str, ...]
+    model_steps: tuple[tuple[str | None, int], ...]  # the model's run up to `state`
+
+    @property
+    def length(self) -> int:
+        return len(self.segment.steps)
+
+    def expected(self, oracle: Oracle) -> list[Expected]:
+        return [oracle.expected[c] for c in self.candidates]
+
+
+@dataclass
+class Run:
+    """The result of running a test: verdicts, the first divergence, coverage."""
+
+    test: Test
+    verdicts: list[StepVerdict] = field(default_factory=list)
+    divergence: Divergence | None = None
+    original: Divergence | None = None  # the divergence as first met, before shrinking
+    coverage: Coverage | None = None
+    seconds: float = 0.0
+
+    @property
+    def inconclusive(self) -> int:
+        return sum(v.verdict == "inconclusive" for v in self.verdicts)
+
+    @property
+    def passed(self) -> int:
+        return sum(v.verdict == "pass" for v in self.verdicts)
+
+    @property
+    def exit_code(self) -> int:
+        """0 only when every step conformed; an inconclusive step is not conformance."""
+        return 1 if self.divergence is not None or self.inconclusive else 0
+
+
+class _Abandon(Exception):
+    """Stop the current segment (inconclusive, the model cannot be synchronised)."""
+
+
+class Harness:
+    """Judge adapters against one model's oracle."""
+
+    def __init__(self, oracle: Oracle, on_step: Callable[[StepVerdict], None] | None = None,
+                 shrink_budget: int = 256) -> None:
+        self.oracle = oracle
+        self.on_step = on_step
+        self.shrink_budget = shrink_budget
+
+    @property
+    def model(self) -> Model:
+        return self.oracle.model
+
+    def run(self, test: Test, adapter: Adapter, shrink: bool = True) -> Run:
+        """Run every segment; stop at the first divergence (then shrink it)."""
+        t0 = time.perf_counter()
+        run = Run(test, coverage=Coverage(self.oracle))
+        for n, seg in enumerate(test.segments):
+            div = self._segment(n, seg, adapter, run)
+            if div is not None:
+                run.original = div
+                run.divergence = self.shrink(div, adapter) if shrink else div
+                break
+        run.seconds = time.perf_counter() - t0
+        return run
+
+    def run_segment(self, seg: Segment, adapter: Adapter) -> Divergence | None:
+        """Run one segment on its own; return its divergence, if any."""
+        return self._segment(0, seg, adapter, Run(Test("replay", (seg,)),
+                                                  coverage=Coverage(self.oracle)))
+
+    # -- one segment ---------------------------------------------------------------------------
+
+    def _segment(self, n: int, seg: Segment, adapter: Adapter, run: Run) -> Divergence | None:
+        o, cov = self.oracle, run.coverage
+        adapter.reset(o.map.host_units)
+        state = seg.initial
+        cov.visit(state)
+        trail: list[tuple[str | None, int]] = [(None, state)]
+        for i, step in enumerate(seg.steps):
+            try:
+                verdict, state, div = self._step(n, i, seg, step, state, adapter, trail, cov)
+            except Inconclusive as exc:
+                self._emit(run, StepVerdict(n, i, str(o.command(state, step.key)),
+                                            "inconclusive", "", state, None, str(exc)))
+                return None
+            self._emit(run, verdict)
+            if div is not None or verdict.verdict == "inconclusive" and verdict.after is None:
+                return div
+        return None
+
+    def _emit(self, run: Run, v: StepVerdict) -> None:
+        run.verdicts.append(v)
+        if self.on_step is not None:
+            self.on_step(v)
+
+    def _step(self, n: int, i: int, seg: Segment, step, state: int, adapter: Adapter,
+              trail: list, cov: Coverage):
+        o = self.oracle
+        r = o.respond(state, step.key)
+        cmd = o.command(state, step.key)
+        outcome = adapter.apply(cmd)
+        bad_outcome = _outcome_problem(r, outcome, step.key[0])
+        observed = None
+        if step.settle or bad_outcome:
+            adapter.settle()
+            observed = adapter.observe()
+        flagged = observed is not None and bool(observed.flags.get("inconclusive"))
+        if observed is None:  # not observed: the next command meets the raw post-state
+            dst, edges = r.posts[0]
+            cov.take(edges)
+            trail.extend((o.model.actions[e[1]].name, e[2]) for e in edges)
+            return StepVerdict(n, i, str(cmd), "pass", r.kind, state, dst,
+                               "not observed: the next command follows at once"), dst, None
+        candidates = _candidates(o, r)
+        match = None if bad_outcome else _match(o, candidates, observed)
+        if match is not None:
+            j, edges = match
+            cov.take(edges)
+            if not r.accepted:
+                cov.refused(state, step.key[0])
+            trail.extend((o.model.actions[e[1]].name, e[2]) for e in edges)
+            verdict = "inconclusive" if flagged else "pass"
+            return StepVerdict(n, i, str(cmd), verdict, r.kind, state, j,
+                               "window elapsed" if flagged else ""), j, None
+        if flagged:
+            return StepVerdict(n, i, str(cmd), "inconclusive", r.kind, state, None,
+                               "the adapter's time window elapsed"), state, None
+        reasons = _reasons(o, r, candidates, outcome, observed, bad_outcome)
+        steps = seg.steps[:i + 1]
+        div = Divergence(Segment(seg.initial, steps),
+                         tuple(_commands(o, seg.initial, steps)), state, step.key, r,
+                         tuple(c for c, _ in candidates), outcome, observed, tuple(reasons),
+                         tuple(trail))
+        return StepVerdict(n, i, str(cmd), "fail", r.kind, state, None, reasons[0]), state, div
+
+    # -- shrinking -----------------------------------------------------------------------------
+
+    def shrink(self, div: Divergence, adapter: Adapter) -> Divergence:
+        """Return a shortest divergence: the same answer to the same command, nearer a reset."""
+        o = self.oracle
+        dist, _prev = o.distances(list(o.space.initial))
+        same = _signature(o, div.state, div.key)
+        candidates = sorted((d, i) for i, d in dist.items()
+                            if d + 1 < div.length and _signature(o, i, div.key) == same)
+        for _d, i in candidates[:self.shrink_budget]:
+            found = self.run_segment(shortest_segment(o, i, div.key), adapter)
+            if found is not None and found.length < div.length:
+                return found
+        return div
+
+
+def _signature(o: Oracle, i: int, key: Key) -> tuple:
+    r = o.respond(i, key)
+    return r.kind, tuple(sorted({e[1] for _d, edges in r.posts for e in edges}))
+
+
+def _outcome_problem(r: Response, outcome: Outcome, verb: str) -> str | None:
+    if r.accepted and not outcome.ok:
+        return f"the model accepts '{verb}' here; the implementation refused it: " \
+               f"{outcome.error!r}"
+    if r.kind == "refused" and outcome.ok:
+        return f"the model refuses '{verb}' here; the implementation accepted it"
+    if not outcome.ok and r.errors:
+        if not any(error_pattern(e).search(outcome.error or "") for e in r.errors):
+            return f"error text: expected {' or '.join(map(repr, r.errors))}, " \
+                   f"got {outcome.error!r}"
+    return None
+
+
+def _candidates(o: Oracle, r: Response) -> list[tuple[int, tuple]]:
+    seen: dict[int, tuple] = {}
+    for dst, edges in r.posts:
+        for j, path in o.closure(dst):
+            if j not in seen:
+                seen[j] = edges + path
+    return list(seen.items())
+
+
+def _match(o: Oracle, candidates, observed: Observation):
+    expected = o.expected
+    for j, edges in candidates:
+        if not compare(expected[j], observed):
+            return j, edges
+    return None
+
+
+def _reasons(o: Oracle, r: Response, candidates, outcome: Outcome, observed: Observation,
+             bad_outcome: str | None) -> list[str]:
+    out = [bad_outcome] if bad_outcome else []
+    nearest = o.settled(candidates[0][0])
+    if nearest not in dict(candidates):
+        nearest = candidates[0][0]
+    mismatches: list[Mismatch] = compare(o.expected[nearest], observed)
+    out.extend(f"observation {m}" for m in mismatches)
+    if not out:
+        out.append("the observation matches no state the model allows here")
+    return out
+
+
+def _commands(o: Oracle, initial: int, steps) -> list[Command]:
+    out, state = [], initial
+    for step in steps:
+        out.append(o.command(state, step.key))
+        r = o.respond(state, step.key)
+        state = o.settled(r.posts[0][0]) if step.settle else r.posts[0][0]
+    return out

@@ -1,0 +1,357 @@
+"""Read a model's ``[conformance]`` table: how its states look to an implementation.
+
+The table is data in the model (one source of truth); this module validates it with located
+errors (exit 2) and turns a model state into the `Expected` observation and its parameters
+into the container's `Config`. Keys (all under ``[conformance]``):
+
+``host_units``
+    The host's memory in units given to ``Adapter.reset``: an integer or a constant's name.
+``unobserved``
+    Model variables no observation shows (``exit_cause``). Every state variable must be
+    either read by some mapping expression below or listed here.
+``settle``
+    Internal actions the implementation completes by itself before ``settle()`` returns
+    (``auto_restart``: the restart manager). Test generation plans with them done eagerly.
+``[conformance.status]``
+    ``var`` names an enum variable; ``[conformance.status.map]`` maps every member to the
+    list of adapter statuses that show it (``stopped = ["created", "exited"]``).
+``[conformance.resources]``
+    ``resource = "boolean expression"`` for each observed resource among cpu mem net proc fs.
+``[conformance.flags]``
+    ``flag = "expression"`` (bool or int) for each observed flag (``hung``, ``usage``,
+    ``mem_data``, ``fs_data``, ``oom_killed``, ``exit_code``, ``restart_count``). A flag an
+    adapter leaves out of its observation is not compared.
+``[conformance.triggers]``
+    ``internal_action = "commanded_action"``: the command of the second provokes the first
+    when the second is refused (``oom_kill = "alloc"``: asking for memory at the limit).
+``[conformance.quiet]``
+    ``verb = "state predicate"``: where the model refuses the verb but Docker answers 304
+    (success, nothing done), e.g. ``start = "status == 'running'"``. There the implementation
+    may answer either way; it must change nothing.
+``[conformance.config]``
+    One entry per `Config` field (``memory``, ``oom_kill_disable``, ``restart``):
+    ``{ param = "p" }`` takes the parameter's value as is; with ``values = { <value> = X }``
+    each parameter value maps to X: an integer, a constant's name, ``"unlimited"`` (memory:
+    no limit), or a restart policy in which ``{name}`` is replaced by parameter ``name``'s
+    value (``"on-failure:{max_retries}"``). Fields left out keep `Config`'s default.
+
+A Docker-level model uses the same keys: statuses ``removed = ["none"]``,
+``restarting = ["restarting"]``, flags ``oom_killed``/``exit_code``/``restart_count``,
+``restart = { param = "restart_policy", values = { on-failure = "on-failure:{max_retries}",
+… } }``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+from ..errors import InputError
+from ..spec.expr import Expr, refs, to_python
+from ..spec.model import Model
+from ..spec.source import Source, read_toml
+from ..spec.types import BOOL, BoolType, EnumType, IntType
+from .adapter import RESOURCES, STATUSES, Config, Observation
+
+FLAGS = ("hung", "usage", "mem_data", "fs_data", "oom_killed", "exit_code", "restart_count")
+_KEYS = ("host_units", "unobserved", "settle", "status", "resources", "flags", "triggers",
+         "quiet", "config", "doc")
+_CONFIG_FIELDS = ("memory", "oom_kill_disable", "restart")
+_POLICIES = ("no", "on-failure", "always", "unless-stopped")
+
+
+@dataclass(frozen=True, slots=True)
+class Expected:
+    """What an implementation must show in one model state."""
+
+    statuses: tuple[str, ...]
+    resources: frozenset[str]
+    flags: Mapping[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"status": list(self.statuses), "resources": sorted(self.resources),
+                "flags": dict(sorted(self.flags.items()))}
+
+
+@dataclass(frozen=True, slots=True)
+class Mismatch:
+    """One observed field that differs from the expectation."""
+
+    field: str
+    expected: Any
+    observed: Any
+
+    def __str__(self) -> str:
+        return f"{self.field}: expected {_show(self.expected)}, observed {_show(self.observed)}"
+
+
+def _show(v: Any) -> str:
+    if isinstance(v, (tuple, list, frozenset, set)):
+        return "{" + ", ".join(sorted(map(str, v))) + "}" if not isinstance(v, tuple) \
+            else " or ".join(map(str, v))
+    return repr(v) if isinstance(v, str) else str(v)
+
+
+@dataclass(frozen=True)
+class ConformanceMap:
+    """The validated ``[conformance]`` table of one model, compiled to Python functions."""
+
+    model: Model
+    host_units: int
+    unobserved: tuple[str, ...]
+    settle: frozenset[int]                       # action indices
+    triggers: Mapping[int, int]                  # internal action -> commanded action
+    quiet: Mapping[str, Callable[[tuple], bool]]
+    status_slot: int
+    status_map: tuple[tuple[str, ...], ...]      # member index -> adapter statuses
+    resources: tuple[tuple[str, Callable[[tuple], bool]], ...]
+    flags: tuple[tuple[str, Callable[[tuple], Any]], ...]
+    config_fields: tuple[tuple[str, Callable[[tuple], Any]], ...]
+
+    def expected(self, s: tuple) -> Expected:
+        """Return what an implementation must show in state ``s``."""
+        held = frozenset(r for r, f in self.resources if f(s))
+        return Expected(self.status_map[s[self.status_slot]], held,
+                        {k: f(s) for k, f in self.flags})
+
+    def config(self, s: tuple) -> Config:
+        """Return the container's `Config` for the parameters of state ``s``."""
+        return Config(**{name: f(s) for name, f in self.config_fields})
+
+    def is_quiet(self, verb: str, s: tuple) -> bool:
+        """Tell whether the model refuses ``verb`` in ``s`` but Docker answers 304 there."""
+        f = self.quiet.get(verb)
+        return f is not None and f(s)
+
+
+def compare(expected: Expected, obs: Observation) -> list[Mismatch]:
+    """List the fields of ``obs`` that differ from ``expected`` (unobserved flags skipped).
+
+    >>> e = Expected(("created", "exited"), frozenset({"fs"}), {"usage": 0})
+    >>> [str(m) for m in compare(e, Observation("running", frozenset({"fs"}), {"usage": 0}))]
+    ["status: expected created or exited, observed 'running'"]
+    """
+    out = []
+    if obs.status not in expected.statuses:
+        out.append(Mismatch("status", expected.statuses, obs.status))
+    if obs.resources != expected.resources:
+        out.append(Mismatch("resources", expected.resources, obs.resources))
+    for k, v in expected.flags.items():
+        if k in obs.flags and obs.flags[k] != v:
+            out.append(Mismatch(k, v, obs.flags[k]))
+    return out
+
+
+def load_mapping(model: Model) -> ConformanceMap:
+    """Validate ``model.conformance`` and compile it; bad data raises a located `InputError`."""
+    src = read_toml(model.path)
+    t = model.conformance
+    if not t:
+        raise InputError(src.where(None), "DP401", "the model has no [conformance] table",
+                         "add one: see dockproof/conformance/mapping.py")
+    src.check_keys(dict(t), "conformance", _KEYS, required=("status",))
+    b = _Builder(model, src)
+    return b.build(t)
+
+
+class _Builder:
+    def __init__(self, model: Model, src: Source) -> None:
+        self.m, self.src = model, src
+        self.scope = model.scope()
+        self.read: set[str] = set()
+
+    def err(self, key: str, msg: str, hint: str | None = None) -> InputError:
+        return self.src.error(f"conformance.{key}", "DP401", msg, hint)
+
+    def build(self, t: Mapping[str, Any]) -> ConformanceMap:
+        slot, status_map = self.status(t["status"])
+        resources = self.exprs(t.get("resources", {}), "resources", RESOURCES, BOOL)
+        flags = self.exprs(t.get("flags", {}), "flags", FLAGS, None)
+        unobserved = self.unobserved(t.get("unobserved", []))
+        return ConformanceMap(self.m, self.host_units(t.get("host_units", 20)), unobserved,
+                        self.settle(t.get("settle", [])), self.triggers(t.get("triggers", {})),
+                        self.quiet(t.get("quiet", {})), slot, status_map, resources, flags,
+                        self.config(t.get("config", {})))
+
+    def table(self, value: Any, key: str) -> dict:
+        return self.src.table(value, f"conformance.{key}")
+
+    def status(self, value: Any) -> tuple[int, tuple[tuple[str, ...], ...]]:
+        t = self.table(value, "status")
+        self.src.check_keys(t, "conformance.status", ("var", "map"), ("var", "map"))
+        names = {v.name: v for v in self.m.state_vars}
+        var = names.get(t["var"])
+        if var is None or not isinstance(var.type, EnumType):
+            raise self.err("status.var", f"'{t['var']}' is not an enum state variable",
+                           _hint(str(t["var"]), [n for n, v in names.items()
+                                                 if isinstance(v.type, EnumType)]))
+        self.read.add(var.name)
+        m = self.table(t["map"], "status.map")
+        out = []
+        for member in var.type.members:
+            if member not in m:
+                raise self.err("status.map", f"status value '{member}' has no mapping")
+            shown = self.src.string_list(m[member], f"conformance.status.map.{member}")
+            for s in shown:
+                if s not in STATUSES:
+                    raise self.err(f"status.map.{member}", f"'{s}' is not an adapter status",
+                                   _hint(s, STATUSES) or "statuses: " + ", ".join(STATUSES))
+            out.append(shown)
+        extra = sorted(set(m) - set(var.type.members))
+        if extra:
+            raise self.err(f"status.map.{extra[0]}", f"'{extra[0]}' is not a value of "
+                           f"{var.name}", _hint(extra[0], var.type.members))
+        return var.slot, tuple(out)
+
+    def exprs(self, value: Any, key: str, allowed, expect) -> tuple:
+        t = self.table(value, key)
+        out = []
+        for name in sorted(t):
+            k = f"{key}.{name}"
+            if name not in allowed:
+                raise self.err(k, f"unknown {key[:-1]} '{name}'",
+                               _hint(name, allowed) or f"known: {', '.join(allowed)}")
+            e = self.src.expr(f"conformance.{k}", t[name], self.scope, expect)
+            self.read.update(n for n, _ in refs(e))
+            out.append((name, _compile(e, self.m)))
+        return tuple(out)
+
+    def unobserved(self, value: Any) -> tuple[str, ...]:
+        names = self.src.string_list(value, "conformance.unobserved")
+        known = [v.name for v in self.m.state_vars]
+        for n in names:
+            if n not in known:
+                raise self.err("unobserved", f"unknown variable '{n}'", _hint(n, known))
+        for v in self.m.state_vars:
+            if v.name not in self.read and v.name not in names:
+                raise self.err("unobserved", f"variable '{v.name}' is neither observed nor "
+                               "listed as unobserved", f"add '{v.name}' to unobserved or map it")
+        return names
+
+    def host_units(self, value: Any) -> int:
+        if isinstance(value, str) and value in self.m.constants:
+            value = self.m.constants[value]
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise self.err("host_units", f"expected a positive integer or a constant's name, "
+                           f"got {value!r}", _hint(str(value), self.m.constants))
+        return value
+
+    def action_index(self, name: str, key: str, internal: bool) -> int:
+        names = [a.name for a in self.m.actions]
+        if name not in names:
+            raise self.err(key, f"unknown action '{name}'", _hint(name, names))
+        i = names.index(name)
+        if self.m.actions[i].internal != internal:
+            kind = "an internal action (no command)" if internal else "a commanded action"
+            raise self.err(key, f"'{name}' is not {kind}")
+        return i
+
+    def settle(self, value: Any) -> frozenset[int]:
+        names = self.src.string_list(value, "conformance.settle")
+        return frozenset(self.action_index(n, "settle", True) for n in names)
+
+    def triggers(self, value: Any) -> dict[int, int]:
+        t = self.table(value, "triggers")
+        return {self.action_index(k, f"triggers.{k}", True):
+                self.action_index(str(v), f"triggers.{k}", False) for k, v in sorted(t.items())}
+
+    def quiet(self, value: Any) -> dict[str, Callable[[tuple], bool]]:
+        t = self.table(value, "quiet")
+        verbs = sorted({a.command for a in self.m.actions if a.command})
+        out = {}
+        for verb, text in sorted(t.items()):
+            if verb not in verbs:
+                raise self.err(f"quiet.{verb}", f"'{verb}' is not a command of this model",
+                               _hint(verb, verbs))
+            out[verb] = _compile(self.src.expr(f"conformance.quiet.{verb}", text, self.scope),
+                                 self.m)
+        return out
+
+    def config(self, value: Any) -> tuple[tuple[str, Callable[[tuple], Any]], ...]:
+        t = self.table(value, "config")
+        out = []
+        for name in sorted(t):
+            if name not in _CONFIG_FIELDS:
+                raise self.err(f"config.{name}", f"unknown Config field '{name}'",
+                               _hint(name, _CONFIG_FIELDS))
+            out.append((name, self.config_field(name, self.table(t[name], f"config.{name}"))))
+        return tuple(out)
+
+    def config_field(self, name: str, t: dict) -> Callable[[tuple], Any]:
+        key = f"conformance.config.{name}"
+        self.src.check_keys(t, key, ("param", "values"), ("param",))
+        params = {p.name: p for p in self.m.params}
+        p = params.get(t["param"])
+        if p is None:
+            raise self.err(f"config.{name}.param", f"'{t['param']}' is not a parameter",
+                           _hint(str(t["param"]), params))
+        if "values" not in t:
+            return self.identity(name, p)
+        values = self.table(t["values"], f"config.{name}.values")
+        table = {}
+        for v in p.type.values():
+            shown = _toml_key(p.type, v)
+            if shown not in values:
+                raise self.err(f"config.{name}.values", f"no value for {p.name} = {shown}")
+            table[v] = self.field_value(name, values[shown], f"config.{name}.values.{shown}")
+        slots = {q.name: (q.slot, q.type) for q in self.m.params}
+        return lambda s: _fill(table[s[p.slot]], s, slots)
+
+    def identity(self, name: str, p) -> Callable[[tuple], Any]:
+        want = BoolType if name == "oom_kill_disable" else IntType
+        if name == "restart" or not isinstance(p.type, want):
+            raise self.err(f"config.{name}", f"parameter '{p.name}' ({p.type}) cannot be "
+                           f"used as {name} as it is", "give a values table")
+        return lambda s: s[p.slot]
+
+    def field_value(self, name: str, v: Any, key: str) -> Any:
+        if name == "memory":
+            if v == "unlimited":
+                return None
+            v = self.m.constants.get(v, v) if isinstance(v, str) else v
+            if isinstance(v, int) and not isinstance(v, bool) and v >= 1:
+                return v
+            raise self.err(key, f"expected units, a constant's name or 'unlimited', got {v!r}")
+        if name == "oom_kill_disable":
+            if isinstance(v, bool):
+                return v
+            raise self.err(key, f"expected true or false, got {v!r}")
+        if not isinstance(v, str) or v.partition(":")[0] not in _POLICIES:
+            raise self.err(key, f"expected a restart policy, got {v!r}",
+                           _hint(str(v), _POLICIES))
+        return v
+
+
+def _fill(value: Any, s: tuple, slots: Mapping[str, tuple]) -> Any:
+    if not isinstance(value, str) or "{" not in value:
+        return value
+    shown = {n: _toml_key(t, s[i]) for n, (i, t) in slots.items()}
+    return value.format(**shown)
+
+
+def _toml_key(t, v) -> str:
+    if isinstance(t, EnumType):
+        return t.members[v]
+    if isinstance(t, BoolType):
+        return "true" if v else "false"
+    return str(v)
+
+
+def _compile(e: Expr, model: Model) -> Callable[[tuple], Any]:
+    f = eval(f"lambda s: {to_python(e)}", {})  # noqa: S307 - generated from the IR
+    t = _type(e)
+    if isinstance(t, EnumType):
+        return lambda s: t.members[f(s)]
+    return f
+
+
+def _type(e: Expr):
+    from ..spec.expr import type_of
+
+    return type_of(e)
+
+
+def _hint(name: str, candidates) -> str | None:
+    from ..errors import did_you_mean
+
+    return did_you_mean(name, list(candidates))
