@@ -132,7 +132,10 @@ def legend(d: Diagram) -> str:
     for actor, (colour, line) in style.ACTOR_STYLE.items():
         border = 3 if line == "bold" else 2
         dash = f' style="{line}"' if line in ("dashed", "dotted") else ""
-        cells.append(f'<td width="44" sides="B" border="{border}" color="{colour}"{dash}></td>'
+        sample = (f'<table border="0" cellspacing="0" cellpadding="0"><tr><td width="44" '
+                  f'height="7" sides="B" border="{border}" color="{colour}"{dash}></td></tr>'
+                  '<tr><td height="7"></td></tr></table>')
+        cells.append(f'<td>{sample}</td>'
                      f'<td align="left"><font color="{colour}"><b>{actor}</b></font>: '
                      f'{escape(style.ACTOR_MEANING[actor])}</td>')
     actors = _table("".join(f"<tr>{c}</tr>" for c in cells))

@@ -21,7 +21,7 @@ def to_mermaid(d: Diagram) -> str:
 
 
 def _text(s: str) -> str:
-    return s.replace('"', "'").replace(":", " ").replace("#", "no.")
+    return s.replace('"', "'").replace(": ", " - ").replace(":", " ").replace("#", "no.")
 
 
 def _state_diagram(d: Diagram) -> str:

@@ -34,7 +34,7 @@ FOCUS_COLOUR = "#e67e22"
 
 
 def resources(model: Model) -> tuple[str, ...]:
-    """Return the model's resource variables: ``[conformance] resources`` or the defaults.
+    """Return the model's resource variables: ``[conformance.resources]`` or the defaults.
 
     >>> from dockproof.builtin import default_model
     >>> from dockproof.spec.loader import load_model
@@ -42,7 +42,10 @@ def resources(model: Model) -> tuple[str, ...]:
     ('cpu', 'mem', 'net', 'proc', 'fs')
     """
     declared = model.conformance.get("resources")
-    names = declared if isinstance(declared, list) else DEFAULT_RESOURCES
+    if isinstance(declared, dict):  # [conformance.resources]: observed name -> variable
+        names = tuple(v for v in declared.values() if isinstance(v, str))
+    else:
+        names = declared if isinstance(declared, list) else DEFAULT_RESOURCES
     bools = {v.name for v in model.state_vars if isinstance(v.type, BoolType)}
     return tuple(n for n in names if n in bools)
 

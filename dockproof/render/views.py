@@ -73,8 +73,8 @@ def lifecycle(model: Model, space: StateSpace) -> Diagram:
 
     nodes, edges = aggregate(model, space, range(len(space.states)), key, name, title)
     groups, nodes = _hung_clusters(nodes, members)
-    notes = ("hung (S8) is a condition of a running container: drawn inside it",) \
-        if groups else ()
+    notes = tuple(f"hung (S8) is a condition of a {g.label} container: drawn inside it"
+                  for g in groups)
     return Diagram(model.name, "lifecycle", f"{model.name}: lifecycle ({len(space.states)} "
                    "reachable states by status)", nodes, edges, groups, notes,
                    resources=style.resources(model), statuses=members)

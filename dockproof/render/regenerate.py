@@ -1,0 +1,114 @@
+"""Regenerate ``diagrams/`` from every built-in model: ``python -m dockproof.render.regenerate``.
+
+For each ``model/*.toml``: the lifecycle view as svg, png, dot and mmd, and the full view of
+each configuration as svg (with its dot source beside it). Graphviz output depends on the
+graphviz version, so ``MANIFEST.json`` records, per image, the sha256 of the DOT it was drawn
+from and the graphviz version; ``tests/test_diagrams_fresh.py`` compares text byte for byte
+and images through the manifest (and byte for byte when the graphviz version matches).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import sys
+from pathlib import Path
+
+from .. import builtin
+from ..engines.statespace import explore
+from ..spec.loader import load_model
+from ..spec.types import show
+from . import image, states, views
+from .build import write
+from .dot import to_dot
+from .ir import Diagram
+
+LIFECYCLE_FORMATS = (("svg", "svg"), ("png", "png"), ("dot", "dot"), ("mermaid", "mmd"))
+
+
+def config_name(model, cfg: tuple) -> str:
+    """Name a configuration for a file: ``mem_limit-oom_kill_disable-no_restart``."""
+    parts = []
+    for p, v in zip(model.params, cfg):
+        if isinstance(v, bool):
+            parts.append(p.name if v else f"no_{p.name}")
+        else:
+            parts.append(f"{p.name}_{show(p.type, v)}")
+    return "-".join(parts) or "all"
+
+
+MAX_CONFIGS = 8
+
+
+def builtin_models(root: Path | None = None) -> list[Path]:
+    """Return the built-in model files: ``model/*.toml`` with a ``[model]`` table.
+
+    Host templates (``[host]``, read by dockproof.scale) are not models of one container.
+    """
+    import tomllib
+    root = root or builtin.root()
+    out = []
+    for path in sorted((root / "model").glob("*.toml")):
+        if "model" in tomllib.loads(path.read_text(encoding="utf-8")):
+            out.append(path)
+    return out
+
+
+def planned(root: Path | None = None) -> dict[str, tuple[Diagram, str]]:
+    """Return {file name: (diagram, format)} for every diagram of every built-in model."""
+    out: dict[str, tuple[Diagram, str]] = {}
+    for path in builtin_models(root):
+        model = load_model(path)
+        space = explore(model)
+        life = views.lifecycle(model, space)
+        for fmt, suffix in LIFECYCLE_FORMATS:
+            out[f"{model.name}-lifecycle.{suffix}"] = (life, fmt)
+        configs = list(itertools.product(*(p.type.values() for p in model.params)))
+        if len(configs) > MAX_CONFIGS:
+            # One picture per configuration stops being a guide beyond a handful: draw them
+            # all in one (collapsed when big) and let readers ask for theirs with --config.
+            d = states.full(model, space)
+            out[f"{model.name}-full-all.svg"] = (d, "svg")
+            out[f"{model.name}-full-all.dot"] = (d, "dot")
+            continue
+        for cfg in configs:
+            chosen = {p.slot: v for p, v in zip(model.params, cfg)}
+            if not any(all(s[k] == v for k, v in chosen.items()) for s in space.states):
+                continue
+            d = states.full(model, space, chosen)
+            stem = f"{model.name}-full-{config_name(model, cfg)}"
+            out[f"{stem}.svg"] = (d, "svg")
+            out[f"{stem}.dot"] = (d, "dot")
+    return out
+
+
+def dot_hash(d: Diagram) -> str:
+    return hashlib.sha256(to_dot(d).encode()).hexdigest()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write every planned diagram and MANIFEST.json into ``diagrams/``; drop stale ones."""
+    folder = builtin.root() / "diagrams"
+    folder.mkdir(exist_ok=True)
+    plan = planned()
+    manifest: dict[str, dict] = {}
+    version = image.version()
+    for name, (d, fmt) in sorted(plan.items()):
+        data = write(d, fmt)
+        (folder / name).write_bytes(data if isinstance(data, bytes) else data.encode())
+        if isinstance(data, bytes):
+            manifest[name] = {"dot_sha256": dot_hash(d), "graphviz": version,
+                              "sha256": hashlib.sha256(data).hexdigest()}
+        print(f"wrote diagrams/{name}", file=sys.stderr)
+    keep = set(plan) | {"MANIFEST.json", "README.md", "README-snippet.md"}
+    for old in sorted(folder.iterdir()):
+        if old.name not in keep:
+            old.unlink()
+            print(f"removed stale diagrams/{old.name}", file=sys.stderr)
+    (folder / "MANIFEST.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
