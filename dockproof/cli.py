@@ -48,6 +48,7 @@ def _check_parser(sub) -> None:
     p.add_argument("--all-traces", action="store_true",
                    help="print the traces of expected results too (teeth counterexamples, "
                    "reachability witnesses)")
+    _ci_outputs(p)
     p.add_argument("--timeout", type=float, metavar="SECONDS",
                    help="Z3 time limit per query; a query that runs out is UNKNOWN")
     p.add_argument("--max-states", type=int, metavar="N",
@@ -57,6 +58,29 @@ def _check_parser(sub) -> None:
     p.add_argument("--bmc-depth", type=int, default=40, metavar="N",
                    help="deepest BMC run for a counterexample (default 40)")
     p.set_defaults(func=cmd_check)
+
+
+def _ci_outputs(p) -> None:
+    """Add --junit, --sarif and --summary: report files for CI, written besides the table."""
+    p.add_argument("--junit", type=Path, metavar="FILE",
+                   help="write a JUnit XML report (one testcase per item; failures carry the "
+                   "trace)")
+    p.add_argument("--sarif", type=Path, metavar="FILE",
+                   help="write a SARIF 2.1.0 log whose results point at the file, line and key "
+                   "that failed")
+    p.add_argument("--summary", type=Path, metavar="FILE",
+                   help="write a Markdown summary (e.g. $GITHUB_STEP_SUMMARY)")
+
+
+def write_ci_outputs(args, cases, command: str, title: str, headline: str) -> None:
+    from .outputs import junit_xml, markdown_summary, sarif, write, write_json
+
+    if getattr(args, "junit", None):
+        write(args.junit, junit_xml(cases, f"dockproof {command}"))
+    if getattr(args, "sarif", None):
+        write_json(args.sarif, sarif(cases, command))
+    if getattr(args, "summary", None):
+        write(args.summary, markdown_summary(cases, title, headline))
 
 
 def cmd_check(args, out: TextIO, err: TextIO) -> int:
@@ -77,6 +101,9 @@ def cmd_check(args, out: TextIO, err: TextIO) -> int:
         written = write_traces(report, args.trace_dir)
         if not args.json:
             err.write(f"wrote {len(written)} traces to {args.trace_dir}\n")
+    from .report import cases, summary_line
+    write_ci_outputs(args, cases(report), "check", f"dockproof check: {report.model.name}",
+                     summary_line(report))
     if args.json:
         json.dump(to_json(report, sys.argv[1:]), out, indent=2)
         out.write("\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from pathlib import Path
@@ -133,3 +134,29 @@ def _atomic_write(path: Path, text: str) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
+
+
+def cases(report: Report):
+    """Turn the outcomes into neutral `Case` records for JUnit, SARIF and Markdown."""
+    from .outputs import Case
+    from .spec.locate import line_of
+
+    texts: dict[str, str] = {}
+    out = []
+    for o in report.outcomes:
+        p = o.prop
+        if p.file not in texts:
+            try:
+                texts[p.file] = Path(p.file).read_text(encoding="utf-8")
+            except OSError:
+                texts[p.file] = ""
+        buf = io.StringIO()
+        if not o.ok:
+            _explain(o, buf)
+        msg = f"expected {p.expect.upper()}, got {o.verdict}" if not o.ok else o.verdict
+        out.append(Case(id=p.id, suite=p.file, ok=o.ok, seconds=sum(r.seconds for r in o.results),
+                        verdict=o.verdict, message=f"{msg}: {p.doc}" if p.doc else msg,
+                        details=buf.getvalue().strip("\n"), file=p.file,
+                        line=line_of(texts[p.file], p.key), key=p.key, tags=p.cites,
+                        extra={"description": p.doc or p.id}))
+    return out
