@@ -229,12 +229,15 @@ def _outcome_problem(r: Response, outcome: Outcome, verb: str) -> str | None:
 
 
 def _candidates(o: Oracle, r: Response) -> list[tuple[int, tuple]]:
+    """List the states the observation after settle() may show, nearest first: the closure
+    under internal actions, less the transient states (a settle action is still due)."""
     seen: dict[int, tuple] = {}
     for dst, edges in r.posts:
         for j, path in o.closure(dst):
             if j not in seen:
                 seen[j] = edges + path
-    return list(seen.items())
+    stable = [(j, p) for j, p in seen.items() if o.transient(j) is None]
+    return stable or list(seen.items())
 
 
 def _match(o: Oracle, candidates, observed: Observation):
