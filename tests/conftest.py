@@ -24,3 +24,14 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "goldens: compares output with committed goldens")
+
+
+# Hypothesis profiles: the default runs in CI; `HYPOTHESIS_PROFILE=fuzz pytest tests/test_fuzz*`
+# runs the fuzzers much longer on demand.
+from hypothesis import HealthCheck, settings  # noqa: E402
+import os  # noqa: E402
+
+settings.register_profile("ci", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("fuzz", deadline=None, max_examples=5000,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

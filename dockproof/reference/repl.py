@@ -70,9 +70,11 @@ class Session:
         self._report(seen)
 
     def fail(self, message: str) -> None:
-        """Count a failed command and print its one-line error."""
+        """Count a failed command and print its one-line error (control characters the
+        user typed are shown escaped, so the error stays one line)."""
         self.failures += 1
-        print(message, file=self.err)
+        print("".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in message),
+              file=self.err)
 
     def _report(self, seen: int) -> None:
         names = {c.name: c for c in self.daemon.containers.values()}
@@ -214,8 +216,13 @@ def cmd_repl(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return 2
     session = Session(Daemon(host), out, err)
     if getattr(args, "script", None):
-        with open(args.script, encoding="utf-8") as stream:
-            _loop(session, stream, interactive=False)
+        try:
+            with open(args.script, encoding="utf-8") as stream:
+                _loop(session, stream, interactive=False)
+        except (OSError, UnicodeDecodeError) as exc:
+            print(f"{args.script}: error: cannot read the script: "
+                  f"{getattr(exc, 'strerror', None) or exc}", file=err)
+            return 2
     else:
         stream = getattr(args, "input", None) or sys.stdin
         _loop(session, stream, interactive=stream.isatty())

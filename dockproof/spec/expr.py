@@ -16,6 +16,7 @@ the value of ``x`` after the step, ``action`` and ``actor`` name the step.
 from __future__ import annotations
 
 import ast
+import warnings
 from dataclasses import dataclass, field
 from typing import Mapping
 
@@ -149,11 +150,13 @@ def parse(text: str, scope: Scope, expect: Type | None = BOOL) -> Expr:
     if not isinstance(text, str):
         raise ExprError("DP201", f"expected an expression string, got {type(text).__name__}")
     try:
-        tree = ast.parse(text.strip(), mode="eval")
-    except SyntaxError as exc:
-        col = f" at column {exc.offset}" if exc.offset else ""
-        raise ExprError("DP201", f"syntax error in expression {text!r}: {exc.msg}{col}"
-                        ) from None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. invalid escapes: the whitelist decides
+            tree = ast.parse(text.strip(), mode="eval")
+    except (SyntaxError, ValueError) as exc:  # ValueError: NUL bytes
+        msg = getattr(exc, "msg", str(exc))
+        col = f" at column {exc.offset}" if getattr(exc, "offset", None) else ""
+        raise ExprError("DP201", f"syntax error in expression {text!r}: {msg}{col}") from None
     e = _Parser(scope).visit(tree.body)
     return coerce(e, expect) if expect is not None else e
 
