@@ -56,7 +56,13 @@ def expand_text(text: str, n: int, binding: dict[str, str]) -> str:
     return out
 
 
-def _aggregates(text: str, n: int) -> str:
+class ViewUnsupported(Exception):
+    """An aggregate the parametric view cannot express (it sees only some containers)."""
+
+
+def _aggregates(text: str, n: int, sums: dict[str, str] | None = None) -> str:
+    """Expand aggregates; with ``sums`` (view mode) ``sum({*}_u)`` is the shared variable
+    that counts ``u`` and any other aggregate raises `ViewUnsupported`."""
     pat = re.compile(r"\b(sum|all|any)\(")
     while (m := pat.search(text)) is not None:
         start, depth, i = m.end(), 1, m.end()
@@ -64,10 +70,24 @@ def _aggregates(text: str, n: int) -> str:
             depth += {"(": 1, ")": -1}.get(text[i], 0)
             i += 1
         inner = text[start:i - 1]
+        if sums is not None:
+            var = inner.strip()[4:] if inner.strip().startswith("{*}_") else None
+            if m.group(1) != "sum" or var not in sums:
+                raise ViewUnsupported(f"{m.group(0)}{inner})")
+            text = text[:m.start()] + sums[var] + text[i:]
+            continue
         parts = [_aggregates(inner, n).replace("{*}", f"c{j + 1}") for j in range(n)]
         joined = _AGG[m.group(1)].join(f"({p})" if m.group(1) != "sum" else p for p in parts)
         text = text[:m.start()] + (f"({joined})" if parts else _EMPTY[m.group(1)]) + text[i:]
     return text
+
+
+def expand_view(text: str, k: int, binding: dict[str, str], sums: dict[str, str]) -> str:
+    """Expand for a view of ``k`` containers, sums replaced by their counting variables."""
+    out = _aggregates(text, k, sums)
+    for var, pre in binding.items():
+        out = out.replace("{" + var + "}", pre)
+    return out
 
 
 def bindings(forall: tuple[str, ...], n: int) -> list[dict[str, str]]:

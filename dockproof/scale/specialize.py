@@ -24,9 +24,13 @@ _OPS = {"==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: 
 def specialise(e: Expr, model: Model, action: int) -> Expr:
     """Return ``e`` on a step of ``model.actions[action]``, over the pre-state only."""
     act = model.actions[action]
-    post = {a.slot: a.value for a in act.effect}
-    labels = {"action": action, "actor": ACTORS.index(act.actor)}
-    return simplify(_subst(e, post, labels))
+    return specialise_step(e, {a.slot: a.value for a in act.effect}, action,
+                           ACTORS.index(act.actor))
+
+
+def specialise_step(e: Expr, post: dict[int, Expr], action: int, actor: int) -> Expr:
+    """Return ``e`` on a step with the given labels whose post-state is ``post`` by slot."""
+    return simplify(_subst(e, post, {"action": action, "actor": actor}))
 
 
 def _subst(e: Expr, post: dict, labels: dict) -> Expr:
