@@ -139,7 +139,7 @@ class Harness:
         trail: list[tuple[str | None, int]] = [(None, state)]
         for i, step in enumerate(seg.steps):
             try:
-                verdict, state, div = self._step(n, i, seg, step, state, adapter, trail, cov)
+                verdict, state, div = self.judge(n, i, seg, step, state, adapter, trail, cov)
             except Inconclusive as exc:
                 self._emit(run, StepVerdict(n, i, str(o.command(state, step.key)),
                                             "inconclusive", "", state, None, str(exc)))
@@ -154,8 +154,11 @@ class Harness:
         if self.on_step is not None:
             self.on_step(v)
 
-    def _step(self, n: int, i: int, seg: Segment, step, state: int, adapter: Adapter,
+    def judge(self, n: int, i: int, seg: Segment, step, state: int, adapter: Adapter,
               trail: list, cov: Coverage):
+        """Perform and judge step ``i`` of segment ``n`` from model state ``state``; return
+        (verdict, the synchronised state, the divergence or None). ``trail`` gets the
+        model's (action, state) steps; ``cov`` the transitions passed through."""
         o = self.oracle
         r = o.respond(state, step.key)
         cmd = o.command(state, step.key)
