@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ..spec.model import Model
-from .adapter import Adapter, Command, Observation, Outcome
+from .adapter import Adapter, Observation, Outcome
 from .coverage import Coverage
 from .generate import Test, shortest_segment
 from .mapping import Expected, Mismatch, compare
@@ -51,7 +51,7 @@ class Divergence:
     """The first step the model cannot explain, with everything needed to replay it."""
 
     segment: Segment        # the reset, the steps up to and including the failing one
-    commands: tuple[Command, ...]
+    commands: tuple[str, ...]  # replayable: `Command` texts, "&" = no settle before the next
     state: int              # the model state before the failing command
     key: Key
     response: Response
@@ -264,10 +264,11 @@ def _reasons(o: Oracle, r: Response, candidates, outcome: Outcome, observed: Obs
     return out
 
 
-def _commands(o: Oracle, initial: int, steps) -> list[Command]:
+def _commands(o: Oracle, initial: int, steps) -> list[str]:
+    """Render the steps as replayable commands; ``&``: the next one follows without settle."""
     out, state = [], initial
     for step in steps:
-        out.append(o.command(state, step.key))
+        out.append(str(o.command(state, step.key)) + ("" if step.settle else " &"))
         r = o.respond(state, step.key)
         state = o.settled(r.posts[0][0]) if step.settle else r.posts[0][0]
     return out

@@ -1,0 +1,169 @@
+"""Show a conformance run: the summary table, the divergence, JSON, JUnit XML and ITF."""
+
+from __future__ import annotations
+
+import shlex
+from typing import Any, TextIO
+
+from ..engines.result import Trace
+from .coverage import percent
+from .harness import Divergence, Run, StepVerdict
+from .oracle import Oracle
+
+
+def verdict_word(run: Run) -> str:
+    """Return ``conformed``, ``diverged`` or ``inconclusive``."""
+    if run.divergence is not None:
+        return "diverged"
+    return "inconclusive" if run.inconclusive else "conformed"
+
+
+def step_line(v: StepVerdict, oracle: Oracle) -> str:
+    """Render one verdict: segment.step, command, verdict, the model's answer, the state."""
+    after = "" if v.after is None else oracle.model.render_state(
+        oracle.space.states[v.after], tuple(x.slot for x in oracle.model.state_vars))
+    note = f"  ({v.note})" if v.note else ""
+    return f"  {v.segment + 1:>4}.{v.index + 1:<3} {v.command:<44} {v.verdict:<12} " \
+           f"{v.kind:<9} {after}{note}"
+
+
+def write_summary(run: Run, oracle: Oracle, adapter: str, out: TextIO,
+                  replay: str | None = None) -> None:
+    """Write the run's header, step counts, coverage and the first divergence."""
+    m, t = oracle.model, run.test
+    seed = f", seed {t.seed}" if t.seed is not None else ""
+    out.write(f"dockproof conform: model {m.name} ({m.path}), adapter {adapter}, "
+              f"strategy {t.strategy}{seed}\n")
+    if t.stats:
+        s = t.stats
+        out.write(f"  tour: {s['resets']} resets + {s['length'] - s['resets']} commands "
+                  f"({s['probes']} of them refusal probes); {s['transitions']} transitions, "
+                  f"{s['commanded']} need a command; lower bound {s['bound']} "
+                  f"(commands + {s['min_resets']} resets); length without probes "
+                  f"{s['length'] - s['probes']} = {(s['length'] - s['probes']) / s['bound']:.2f}"
+                  f" x bound (optimal: min-cost flow + Euler circuit)\n")
+    rate = len(run.verdicts) / run.seconds if run.seconds else 0.0
+    out.write(f"  steps: {run.passed} pass, {int(run.divergence is not None)} fail, "
+              f"{run.inconclusive} inconclusive in {run.seconds:.2f} s ({rate:,.0f} steps/s)\n")
+    write_coverage(run, out)
+    if run.divergence is not None:
+        write_divergence(run, oracle, out, replay)
+    out.write(f"{verdict_word(run).upper()}\n")
+
+
+def write_coverage(run: Run, out: TextIO) -> None:
+    """Write coverage per action, per status and per seed claim."""
+    c = run.coverage.summary()
+    out.write(f"coverage: transitions {percent(c['transitions'])}, "
+              f"states {percent(c['states'])}, refusals probed {len(c['refusals'])}\n")
+    for title, key in (("action", "actions"), ("status", "statuses"), ("claim", "claims")):
+        cells = [f"{k} {percent(v)}" for k, v in c[key].items()]
+        out.write(f"  per {title}: " + ", ".join(cells) + "\n")
+
+
+def write_divergence(run: Run, oracle: Oracle, out: TextIO, replay: str | None) -> None:
+    """Write the divergence expected-versus-observed, its trace and its replay command."""
+    d = run.divergence
+    m = oracle.model
+    shrunk = f" (shrunk from {run.original.length} commands)" \
+        if run.original is not None and run.original.length != d.length else ""
+    out.write(f"DIVERGENCE after {d.length} commands from a new container{shrunk}:\n")
+    for i, cmd in enumerate(d.commands, 1):
+        mark = "<-- diverges" if i == len(d.commands) else ""
+        out.write(f"  {i:>3}  {str(cmd):<44} {mark}\n")
+    out.write(f"  model state before: {m.render_state(oracle.space.states[d.state])}\n")
+    answer = {"ok": "accepts it", "triggered": "lets it provoke an internal step",
+              "refused": "refuses it", "quiet": "refuses it (Docker's 304: may succeed, must "
+              "change nothing)"}[d.response.kind]
+    out.write(f"  the model {answer}; expected one of:\n")
+    for c in d.candidates[:4]:
+        out.write(f"    {_obs(oracle.expected[c].to_json())}\n")
+    got = "ok" if d.outcome.ok else f"error {d.outcome.error!r}"
+    out.write(f"  observed: {got}; "
+              + (_obs(d.observed.to_json()) if d.observed else "(not observed)") + "\n")
+    for r in d.reasons:
+        out.write(f"  - {r}\n")
+    if replay:
+        out.write(f"  replay: {replay}\n")
+
+
+def _obs(j: dict[str, Any]) -> str:
+    status = j["status"] if isinstance(j["status"], str) else "|".join(j["status"])
+    flags = " ".join(f"{k}={v}" for k, v in j["flags"].items())
+    return f"status={status} resources={{{','.join(j['resources'])}}} {flags}".rstrip()
+
+
+def replay_command(d: Divergence, adapter: str, model_arg: str | None) -> str:
+    """Return the one shell command that re-runs a divergence."""
+    cmds = "; ".join(map(str, d.commands))
+    model = f" --model {shlex.quote(model_arg)}" if model_arg else ""
+    return f"dockproof replay{model} --commands {shlex.quote(cmds)} " \
+           f"--adapter {shlex.quote(adapter)}"
+
+
+def divergence_trace(d: Divergence, oracle: Oracle) -> Trace:
+    """Return the model's run up to the divergence as a `Trace` (for ITF)."""
+    steps = tuple((a, oracle.space.states[i]) for a, i in d.model_steps)
+    return Trace(oracle.model, steps, title="conformance divergence")
+
+
+def divergence_itf(d: Divergence, oracle: Oracle, adapter: str) -> dict[str, Any]:
+    """Return the divergence as ITF JSON, with the commands to replay it in ``#meta``."""
+    return divergence_trace(d, oracle).to_itf({
+        "dockproof::commands": [str(c) for c in d.commands],
+        "dockproof::adapter": adapter,
+        "dockproof::reasons": list(d.reasons)})
+
+
+def to_json(run: Run, oracle: Oracle, adapter: str, verbose: bool,
+            replay: str | None) -> dict[str, Any]:
+    """Return the run as one JSON document."""
+    d = run.divergence
+    out: dict[str, Any] = {
+        "model": oracle.model.name, "adapter": adapter, "strategy": run.test.strategy,
+        "seed": run.test.seed, "verdict": verdict_word(run), "steps": len(run.verdicts),
+        "passed": run.passed, "inconclusive": run.inconclusive,
+        "seconds": round(run.seconds, 4), "tour": run.test.stats,
+        "coverage": run.coverage.summary(), "divergence": None,
+    }
+    if d is not None:
+        out["divergence"] = {
+            "commands": [str(c) for c in d.commands], "state": oracle.model.state_json(
+                oracle.space.states[d.state]),
+            "model_answer": d.response.kind,
+            "expected": [oracle.expected[c].to_json() for c in d.candidates],
+            "outcome": {"ok": d.outcome.ok, "error": d.outcome.error},
+            "observed": d.observed.to_json() if d.observed else None,
+            "reasons": list(d.reasons), "replay": replay,
+            "shrunk_from": run.original.length if run.original else d.length}
+    if verbose:
+        out["verdicts"] = [{"segment": v.segment + 1, "step": v.index + 1,
+                            "command": v.command, "verdict": v.verdict, "model": v.kind,
+                            "note": v.note} for v in run.verdicts]
+    return out
+
+
+def write_junit(run: Run, oracle: Oracle, adapter: str, path) -> None:
+    """Write JUnit XML: one test case per segment (a new container and its commands)."""
+    import xml.etree.ElementTree as ET
+
+    by_segment: dict[int, list[StepVerdict]] = {}
+    for v in run.verdicts:
+        by_segment.setdefault(v.segment, []).append(v)
+    suite = ET.Element("testsuite", name=f"dockproof.conform.{oracle.model.name}."
+                       f"{run.test.strategy}", tests=str(len(by_segment)),
+                       failures=str(int(run.divergence is not None)),
+                       skipped=str(sum(any(v.verdict == "inconclusive" for v in vs)
+                                       for vs in by_segment.values())),
+                       time=f"{run.seconds:.3f}")
+    for n, vs in sorted(by_segment.items()):
+        case = ET.SubElement(suite, "testcase", classname=f"{adapter}",
+                             name=f"segment {n + 1}: {vs[0].command} (+{len(vs) - 1})")
+        failed = [v for v in vs if v.verdict == "fail"]
+        if failed:
+            f = ET.SubElement(case, "failure", message=failed[0].note)
+            f.text = "\n".join(f"{v.command}: {v.verdict}" for v in vs)
+        elif any(v.verdict == "inconclusive" for v in vs):
+            ET.SubElement(case, "skipped", message=next(
+                v.note for v in vs if v.verdict == "inconclusive"))
+    ET.ElementTree(suite).write(path, encoding="utf-8", xml_declaration=True)
