@@ -4,15 +4,19 @@ Any daemon the SDK can reach (``base_url``, else `DOCKER_HOST`); give it the
 `PrivateDockerd` it runs on to allow `daemon_restart`. Error texts are the daemon's own
 (`APIError.explanation`, i.e. what the CLI prints after "Error response from daemon: ").
 Stop and restart use `-t 1` and containers get `--stop-timeout 1` (windows.STOP_TIMEOUT).
+A daemon that stops answering (killed, socket gone, no answer within `windows.COMMAND`) is
+`EngineUnavailable`, never an error text the harness could take for the engine's refusal.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import os
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 from dockproof.conformance.adapter import OK, Command, Config, Outcome
 from dockproof.realengine import image, windows
-from dockproof.realengine.base import LABEL, RealAdapter, memory_bytes, split_policy
+from dockproof.realengine.base import LABEL, RealAdapter, Teardown, memory_bytes, split_policy
 from dockproof.realengine.daemon import PrivateDockerd
 from dockproof.realengine.errors import EngineUnavailable
 from dockproof.realengine.observe import Inspected
@@ -31,6 +35,22 @@ def _client(base_url: str | None):
         raise EngineUnavailable(f"cannot reach the Docker daemon: {e}") from e
 
 
+def _reason(e: Exception) -> str:
+    """Return a short reason for a transport failure of the SDK."""
+    import requests
+
+    if isinstance(e, requests.exceptions.Timeout):
+        return f"no answer within {windows.COMMAND:g}s"
+    text = str(e)
+    for needle, says in (("Connection refused", "connection refused"),
+                         ("No such file", "its socket is gone"),
+                         ("Connection reset", "connection reset"),
+                         ("Connection aborted", "connection aborted")):
+        if needle in text:
+            return says
+    return (text.splitlines() or [type(e).__name__])[0][:200]
+
+
 class DockerAdapter(RealAdapter):
     """Drive one labelled container on a Docker daemon.
 
@@ -41,17 +61,36 @@ class DockerAdapter(RealAdapter):
                  run_id: str | None = None, image_name: str = image.IMAGE) -> None:
         super().__init__(run_id)
         self.daemon = daemon
-        self.client = _client(daemon.base_url if daemon is not None else base_url)
+        url = daemon.base_url if daemon is not None else base_url
+        self.client = _client(url)
+        #: Where the daemon is, for messages and the cleanup hint (None: `DOCKER_HOST`).
+        self.base_url = url or os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
         self.image = image_name
         self.bridge = daemon is None or daemon.network == "bridge"
 
     # -- commands ---------------------------------------------------------------------------
 
+    @contextmanager
+    def _answering(self, what: str) -> Iterator[None]:
+        """Turn a transport failure of the SDK into `EngineUnavailable` (not the engine's
+        refusal: `APIError` passes through)."""
+        import docker
+        import requests
+
+        try:
+            yield
+        except docker.errors.APIError:
+            raise
+        except (requests.exceptions.RequestException, docker.errors.DockerException) as e:
+            raise EngineUnavailable(f"the Docker daemon at {self.base_url} stopped answering "
+                                    f"during {what}: {_reason(e)}") from None
+
     def _command(self, command: Command) -> str | None:
         import docker
 
         try:
-            self._call(command)
+            with self._answering(f"`{command}`"):
+                self._call(command)
         except docker.errors.APIError as e:
             return str(e.explanation or e)
         return None
@@ -60,8 +99,10 @@ class DockerAdapter(RealAdapter):
         api, name, t = self.client.api, self.name, windows.STOP_TIMEOUT
         verb = command.verb
         if verb in ("create", "run"):
-            api.create_container(self.image, name=name, labels=self.labels, stop_timeout=t,
-                                 host_config=self._host_config(command.config or Config()))
+            made = api.create_container(
+                self.image, name=name, labels=self.labels, stop_timeout=t,
+                host_config=self._host_config(command.config or Config()))
+            self.created[made["Id"]] = name
             if verb == "run":
                 api.start(name)
         elif verb == "start":
@@ -97,7 +138,8 @@ class DockerAdapter(RealAdapter):
         import docker
 
         try:
-            data = self.client.api.inspect_container(self.name)
+            with self._answering("inspect"):
+                data = self.client.api.inspect_container(self.name)
         except docker.errors.NotFound:
             return None
         state = data["State"]
@@ -114,7 +156,8 @@ class DockerAdapter(RealAdapter):
         import docker
 
         try:
-            self.client.api.exec_create(self.name, ["true"])
+            with self._answering("exec"):
+                self.client.api.exec_create(self.name, ["true"])
         except docker.errors.APIError as e:
             return str(e.explanation or e)
         return f"Container {self.name} is not running"
@@ -124,19 +167,29 @@ class DockerAdapter(RealAdapter):
 
     # -- cleanup ----------------------------------------------------------------------------
 
-    def _labelled(self) -> list[str]:
-        found = self.client.api.containers(all=True, filters={"label": f"{LABEL}={self.run_id}"})
-        return [c["Id"] for c in found if c.get("Labels", {}).get(LABEL) == self.run_id]
+    def _labelled(self) -> list[tuple[str, str]]:
+        with self._answering("the list of our containers"):
+            found = self.client.api.containers(
+                all=True, filters={"label": f"{LABEL}={self.run_id}"})
+        return [(c["Id"], (c.get("Names") or ["/"])[0].lstrip("/")) for c in found
+                if (c.get("Labels") or {}).get(LABEL) == self.run_id]
 
     def _remove(self, ident: str) -> None:
         import docker
 
         try:
-            self.client.api.remove_container(ident, force=True)
+            with self._answering(f"the removal of {ident[:12]}"):
+                self.client.api.remove_container(ident, force=True)
         except docker.errors.NotFound:
             pass
+        except docker.errors.APIError:
+            pass  # e.g. "removal already in progress": the next list shows whether it went
 
-    def close(self) -> None:
-        """Remove our containers and the host cgroup; close the SDK client."""
-        super().close()
+    def _engine_argv(self) -> list[str]:
+        return ["--docker-host", self.base_url]
+
+    def close(self) -> Teardown:
+        """Remove our containers and the host cgroup; close the SDK client; say what went."""
+        teardown = super().close()
         self.client.close()
+        return teardown

@@ -6,7 +6,8 @@ ulimits, `--network none` (Podman's bridge would need a shared `podman0` bridge 
 rules: with `none` the container still has a network namespace of its own, holding only
 `lo`), `--stop-timeout 1`, and our run label. Error texts are Podman's own, without the
 leading "Error: ". Statuses are mapped onto Docker's words (`STATUS`); Podman has no
-"restarting" (engine-facts §8).
+"restarting" (engine-facts §8). A podman process that hangs past `windows.COMMAND` (it is
+killed) or is killed by a signal is `EngineUnavailable`, never an error text.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dockproof.conformance.adapter import Command, Config, Outcome
 from dockproof.realengine import image, windows
 from dockproof.realengine.base import LABEL, RealAdapter, memory_bytes
 from dockproof.realengine.daemon import PrivatePodman
+from dockproof.realengine.errors import EngineUnavailable
 from dockproof.realengine.observe import Inspected
 
 #: Podman's status words (libpod/define/containerstate.go) in Docker's: "configured" prints
@@ -61,15 +63,19 @@ class PodmanAdapter(RealAdapter):
     # -- commands ---------------------------------------------------------------------------
 
     def _podman(self, args: list[str]) -> str | None:
-        done = self.context.run(args)
+        done = self.context.call(args)
         return None if done.returncode == 0 else error_text(done.stderr)
 
     def _command(self, command: Command) -> str | None:
         verb = command.verb
         if verb in ("create", "run"):
             head = ["run", "-d"] if verb == "run" else ["create"]
-            return self._podman([*head, *self._create_flags(command.config or Config()),
-                                 self.image])
+            done = self.context.call([*head, *self._create_flags(command.config or Config()),
+                                      self.image])
+            ids = done.stdout.decode(errors="replace").split()
+            if ids:  # podman prints the new container's id, also when `run` cannot start it
+                self.created[ids[-1]] = self.name
+            return None if done.returncode == 0 else error_text(done.stderr)
         if verb not in VERBS:
             raise ValueError(f"unknown command {verb!r}")
         return self._podman([*VERBS[verb], self.name])
@@ -94,10 +100,13 @@ class PodmanAdapter(RealAdapter):
     # -- inspection -------------------------------------------------------------------------
 
     def _inspect(self) -> Inspected | None:
-        done = self.context.run(["container", "inspect", "--format", "json", self.name])
+        done = self.context.call(["container", "inspect", "--format", "json", self.name])
         if done.returncode != 0:
-            return None
-        data = json.loads(done.stdout)[0]
+            if b"no such container" in done.stderr:
+                return None
+            raise EngineUnavailable(f"podman container inspect failed: "
+                                    f"{error_text(done.stderr)}")
+        data = _json(done.stdout, "container inspect")[0]
         state = data["State"]
         self._raw_status = state["Status"]
         return Inspected(
@@ -117,13 +126,24 @@ class PodmanAdapter(RealAdapter):
 
     # -- cleanup ----------------------------------------------------------------------------
 
-    def _labelled(self) -> list[str]:
-        done = self.context.run(["ps", "-a", "--filter", f"label={LABEL}={self.run_id}",
-                                 "--format", "json"])
+    def _labelled(self) -> list[tuple[str, str]]:
+        done = self.context.call(["ps", "-a", "--filter", f"label={LABEL}={self.run_id}",
+                                  "--format", "json"])
         if done.returncode != 0:
-            return []
-        found = json.loads(done.stdout or b"[]")
-        return [c["Id"] for c in found if (c.get("Labels") or {}).get(LABEL) == self.run_id]
+            raise EngineUnavailable(f"podman ps failed: {error_text(done.stderr)}")
+        return [(c["Id"], (c.get("Names") or [""])[0]) for c in _json(done.stdout, "ps")
+                if (c.get("Labels") or {}).get(LABEL) == self.run_id]
 
     def _remove(self, ident: str) -> None:
-        self.context.run(["rm", "-f", "-t", "0", ident])
+        self.context.call(["rm", "-f", "-t", "0", ident])
+
+    def _engine_argv(self) -> list[str]:
+        return ["--podman-dir", str(self.context.dir)]
+
+
+def _json(data: bytes, what: str):
+    """Parse podman's JSON answer, or raise `EngineUnavailable` quoting its start."""
+    try:
+        return json.loads(data or b"[]")
+    except ValueError:
+        raise EngineUnavailable(f"podman {what} answered no JSON: {data[:80]!r}") from None

@@ -10,6 +10,12 @@ acknowledged or hung, and a running workload is ready for the next stimulus — 
 declared window (windows.py) elapses. Then the next observation carries the flag
 ``inconclusive: True`` (we flag rather than raise, so the harness still sees what the engine
 showed and can report an *inconclusive* verdict with it).
+
+Teardown (issue 6 item 7): the adapter remembers every container it created; `close()` removes
+the containers carrying *our* run label (listing again until none is left, within
+`windows.TEARDOWN`) and returns a `Teardown` naming what it removed and what it could not (an
+engine that stopped answering: then the containers it remembers are the leftovers). It never
+acts on a container without our label. `close()` may be called any number of times.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from dataclasses import dataclass
 from dockproof.conformance.adapter import (DAEMON_COMMANDS, OK, STIMULI, Command, Config,
                                            Observation, Outcome)
 from dockproof.realengine import cgroups, observe, windows, workload
+from dockproof.realengine.errors import EngineUnavailable
 from dockproof.realengine.observe import Inspected
 
 #: The label every container we create carries; cleanup acts only on containers with it.
@@ -36,6 +43,49 @@ class Pending:
     pid: int
     started_at: str
     seq: int
+
+
+def host_cgroup(run_id: str) -> cgroups.HostCgroup:
+    """Return the parent cgroup standing for the host of run `run_id`."""
+    return cgroups.HostCgroup(f"dockproof-{run_id[:12]}")
+
+
+def describe(ident: str, name: str) -> str:
+    """Return how a container is named in messages: ``name (short id)``."""
+    return f"{name} ({ident[:12]})" if name else ident[:12]
+
+
+def _count(n: int) -> str:
+    return f"{n} container" + ("" if n == 1 else "s")
+
+
+@dataclass(frozen=True, slots=True)
+class Teardown:
+    """What a cleanup removed, and what it had to leave behind (and why)."""
+
+    run_id: str
+    removed: tuple[str, ...] = ()
+    leftovers: tuple[str, ...] = ()
+    reason: str | None = None
+    #: The command that removes the leftovers once the engine answers again.
+    hint: str = ""
+
+    def summary(self) -> str:
+        """Return one line: what was removed and what was left behind."""
+        parts = []
+        if self.removed:
+            parts.append(f"removed {_count(len(self.removed))} of run {self.run_id}: "
+                         + ", ".join(self.removed))
+        if self.leftovers:
+            parts.append(self.leftover_message())
+        return "; ".join(parts) or f"run {self.run_id} left no containers"
+
+    def leftover_message(self) -> str:
+        """Return the line that lists the leftovers and how to remove them."""
+        why = f" ({self.reason})" if self.reason else ""
+        hint = f"; remove them once the engine answers: {self.hint}" if self.hint else ""
+        return (f"{_count(len(self.leftovers))} of run {self.run_id} could not be removed"
+                f"{why}: {', '.join(self.leftovers)}{hint}")
 
 
 def memory_bytes(config: Config) -> int | None:
@@ -60,7 +110,9 @@ class RealAdapter(abc.ABC):
         self.run_id = run_id or uuid.uuid4().hex
         self.name = f"dockproof-{self.run_id[:12]}"
         self.labels = {LABEL: self.run_id}
-        self.host = cgroups.HostCgroup(f"dockproof-{self.run_id[:12]}")
+        self.host = host_cgroup(self.run_id)
+        #: The containers this adapter created and has not seen removed: id -> name.
+        self.created: dict[str, str] = {}
         self._seq = 0
         self._pending: Pending | None = None
         self._inconclusive = False
@@ -70,7 +122,9 @@ class RealAdapter(abc.ABC):
 
     def reset(self, host_units: int) -> None:
         """Remove our containers; the host (a parent cgroup) gets `host_units` units."""
-        self._remove_ours()
+        teardown = self._remove_ours()
+        if teardown.leftovers:
+            raise EngineUnavailable(teardown.leftover_message())
         self.host.remove()
         self.host.create(host_units * workload.UNIT_BYTES)
         self._pending, self._inconclusive = None, False
@@ -102,10 +156,16 @@ class RealAdapter(abc.ABC):
         """Return what the engine and the kernel show of the container."""
         return observe.observe(self._inspect(), self._inconclusive)
 
-    def close(self) -> None:
-        """Remove every container carrying our run label, and the host cgroup."""
-        self._remove_ours()
-        self.host.remove()
+    def close(self) -> Teardown:
+        """Remove every container carrying our run label, and the host cgroup; say what went.
+
+        Never raises for an engine that stopped answering: the containers it holds are then
+        the `Teardown`'s leftovers (and the host cgroup, which they sit in, stays too).
+        """
+        teardown = self._remove_ours()
+        if not teardown.leftovers:
+            self.host.remove()
+        return teardown
 
     # -- stimuli ------------------------------------------------------------------------------
 
@@ -163,10 +223,41 @@ class RealAdapter(abc.ABC):
 
     # -- cleanup ------------------------------------------------------------------------------
 
-    def _remove_ours(self) -> None:
-        """Force-remove the containers labelled with our run id (never any other)."""
-        for ident in self._labelled():
-            self._remove(ident)
+    def _remove_ours(self) -> Teardown:
+        """Force-remove the containers labelled with our run id (never any other).
+
+        Lists again after each round, so a container whose create was still under way when
+        the first list was taken goes too; stops at `windows.TEARDOWN`.
+        """
+        removed: dict[str, str] = {}
+        found: list[tuple[str, str]] = []
+        reason = None
+        deadline = time.monotonic() + windows.TEARDOWN
+        try:
+            found = self._labelled()
+            while found and time.monotonic() < deadline:
+                for ident, name in found:
+                    self._remove(ident)
+                    removed[ident] = name
+                found = self._labelled()
+            if found:
+                reason = f"still there after {windows.TEARDOWN:g}s"
+            else:
+                self.created.clear()  # everything we made is gone, some by a step's `rm`
+        except EngineUnavailable as e:
+            reason = str(e)
+        left = {**{i: n for i, n in self.created.items() if i not in removed}, **dict(found)}
+        if not left:
+            self.created.clear()
+        return Teardown(self.run_id, tuple(sorted(describe(i, n) for i, n in removed.items())),
+                        tuple(sorted(describe(i, n) for i, n in left.items())), reason,
+                        self.cleanup_hint() if left else "")
+
+    def cleanup_hint(self) -> str:
+        """Return the command line that removes this run's containers later."""
+        argv = ["python", "-m", "dockproof.realengine.cleanup", *self._engine_argv(),
+                "--run-id", self.run_id]
+        return " ".join(argv)
 
     # -- engine hooks -------------------------------------------------------------------------
 
@@ -191,9 +282,14 @@ class RealAdapter(abc.ABC):
         """Return whether the engine is between states (restarting, cleaning up, …)."""
 
     @abc.abstractmethod
-    def _labelled(self) -> list[str]:
-        """Return the ids of the containers carrying our run label."""
+    def _labelled(self) -> list[tuple[str, str]]:
+        """Return (id, name) of the containers carrying our run label; raise
+        `EngineUnavailable` if the engine cannot say."""
 
     @abc.abstractmethod
     def _remove(self, ident: str) -> None:
-        """Force-remove one container of ours."""
+        """Force-remove one container of ours (gone already is fine)."""
+
+    @abc.abstractmethod
+    def _engine_argv(self) -> list[str]:
+        """Return the `dockproof.realengine.cleanup` options that reach this engine."""

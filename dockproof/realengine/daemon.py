@@ -31,6 +31,25 @@ def log_tail(path: Path, lines: int = _LOG_TAIL_LINES) -> str:
     return "\n".join(text.splitlines()[-lines:])
 
 
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+    except OSError:
+        return b""
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """SIGKILL the process group `proc` leads, then reap `proc` and close its pipes."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait()
+    for pipe in (proc.stdin, proc.stdout, proc.stderr):
+        if pipe is not None:
+            pipe.close()
+
+
 def require_binary(name: str) -> str:
     """Return the path of `name`, or raise `EngineUnavailable` naming the apt package."""
     found = shutil.which(name)
@@ -57,6 +76,53 @@ def remove_tree(root: Path) -> None:
     """Unmount leftovers under `root`, then delete it."""
     unmount_under(root)
     shutil.rmtree(root, ignore_errors=True)
+
+
+#: The processes a private dockerd runs (their `comm`, cut to 15 characters by the kernel).
+DOCKER_PROCESSES = ("dockerd", "containerd", "containerd-shim", "docker-proxy", "runc")
+
+
+def pids_mentioning(text: str, comms: tuple[str, ...] = DOCKER_PROCESSES) -> list[int]:
+    """Return the pids of processes named in `comms` whose command line contains `text`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            comm = (entry / "comm").read_text().strip()
+        except OSError:
+            continue
+        if comm in comms and text.encode() in _cmdline(int(entry.name)):
+            found.append(int(entry.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Return whether `pid` exists and is not a zombie."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
+
+
+def await_gone(pids: list[int], window: float) -> list[int]:
+    """Wait until none of `pids` is alive, within `window`; return those still alive."""
+    deadline = time.monotonic() + window
+    left = [p for p in pids if alive(p)]
+    while left and time.monotonic() < deadline:
+        time.sleep(windows.POLL)
+        left = [p for p in left if alive(p)]
+    return left
+
+
+def kill_all(pids: list[int]) -> None:
+    """SIGKILL every pid in `pids` (one already gone is fine)."""
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 class PrivateBridge:
@@ -137,6 +203,7 @@ class PrivateDockerd:
         self._wait_ready()
 
     def _spawn(self) -> None:
+        self._await_old_containerd()
         with open(self.log, "ab") as log:
             # A session of its own: close() can signal the whole process group (dockerd and
             # the containerd it manages) without touching anything else.
@@ -159,6 +226,30 @@ class PrivateDockerd:
         self.stop()
         raise EngineUnavailable(f"dockerd did not come up within {windows.DAEMON_READY}s:\n"
                                 f"{tail}")
+
+    def _await_old_containerd(self) -> None:
+        """Wait for the containerd of a killed dockerd to go (it dies with its parent).
+
+        A new dockerd that finds the old pid still alive waits for *that* containerd to
+        answer, and gives up after its own timeout ("timeout waiting for containerd").
+        """
+        try:
+            pid = int((self.dir / "exec" / "containerd" / "containerd.pid").read_text())
+        except (OSError, ValueError):
+            return
+        if str(self.dir).encode() in _cmdline(pid):
+            kill_all(await_gone([pid], windows.DAEMON_STOP))
+            await_gone([pid], windows.DAEMON_STOP)
+
+    def kill(self) -> None:
+        """SIGKILL dockerd alone, as a crash would; its containers and shims live on.
+
+        `start()` brings a daemon up again on the same roots; `close()` still removes all.
+        """
+        proc, self.proc = self.proc, None
+        if proc is not None:
+            proc.kill()
+            proc.wait()
 
     def stop(self) -> None:
         """Shut the daemon down (SIGTERM, as a service manager would), then its group."""
@@ -183,9 +274,27 @@ class PrivateDockerd:
         self._spawn()
         self._wait_ready()
 
+    def sweep(self) -> None:
+        """Kill what a dead daemon left running under our roots: containers, shims, containerd.
+
+        After `kill()` (or a crash) the containers live on under their shims. `runc delete
+        --force` on our own runc state root kills each one's processes and removes its
+        cgroups; then every process whose command line names our directory goes.
+        """
+        root = self.dir / "exec" / "runtime-runc" / "moby"
+        runc = shutil.which("runc")
+        if runc and root.is_dir():
+            for state in sorted(root.iterdir()):
+                subprocess.run([runc, "--root", str(root), "delete", "--force", state.name],
+                               capture_output=True, check=False, timeout=windows.COMMAND)
+        pids = pids_mentioning(str(self.dir))
+        kill_all(pids)
+        await_gone(pids, windows.DAEMON_STOP)
+
     def close(self) -> None:
-        """Stop the daemon, delete the bridge, unmount leftovers and remove the directory."""
+        """Stop the daemon, kill what it left, delete the bridge, unmount, remove the dir."""
         self.stop()
+        self.sweep()
         if self.bridge is not None:
             self.bridge.delete()
         remove_tree(self.dir)
@@ -210,8 +319,10 @@ class PrivatePodman:
 
     CREATE_FLAGS = ("--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024")
 
-    def __init__(self, base_dir: Path | None = None) -> None:
+    def __init__(self, base_dir: Path | None = None, binary: str = "podman") -> None:
         self.dir = Path(base_dir) if base_dir else Path(tempfile.mkdtemp(prefix="dockproof-p."))
+        #: The podman executable (a path or a name on PATH; tests put a faulty one here).
+        self.binary = binary
         self.events_file = self.dir / "events.log"
         self.conf = self.dir / "containers.conf"
 
@@ -228,17 +339,64 @@ class PrivatePodman:
 
     def argv(self, args: list[str]) -> list[str]:
         """Return the full command line for podman `args`."""
-        return [require_binary("podman"), *self.globals(), *args]
+        return [require_binary(self.binary), *self.globals(), *args]
 
     def run(self, args: list[str], input: bytes | None = None,
-            timeout: float = windows.COMMAND) -> subprocess.CompletedProcess[bytes]:
-        """Run podman `args` in this context; return the completed process (never raises)."""
+            timeout: float | None = None) -> subprocess.CompletedProcess[bytes]:
+        """Run podman `args` in this context; return the completed process (never raises).
+
+        Past `timeout` (default `windows.COMMAND`) podman is killed and the answer is exit
+        124 with ``Error: timed out after Ns``.
+        """
+        return self._execute(args, input, timeout)[0]
+
+    def call(self, args: list[str], input: bytes | None = None,
+             timeout: float | None = None) -> subprocess.CompletedProcess[bytes]:
+        """Run podman `args` like `run`; raise `EngineUnavailable` if podman hung or died.
+
+        A podman that is still running after `timeout`, or that a signal killed, is not an
+        answer of the engine (its error text would pass for a refusal): the run must end.
+        """
+        done, timed_out = self._execute(args, input, timeout)
+        what = " ".join(["podman", *args[:1]])
+        if timed_out:
+            raise EngineUnavailable(f"`{what}` did not finish within "
+                                    f"{self._window(timeout):g}s and was killed")
+        if done.returncode < 0:
+            raise EngineUnavailable(f"`{what}` was killed by "
+                                    f"{signal.Signals(-done.returncode).name}")
+        return done
+
+    @staticmethod
+    def _window(timeout: float | None) -> float:
+        return windows.COMMAND if timeout is None else timeout
+
+    def _execute(self, args: list[str], input: bytes | None,
+                 timeout: float | None) -> tuple[subprocess.CompletedProcess[bytes], bool]:
+        """Run podman in a process group of its own; kill the group if it outlives `timeout`.
+
+        Its own session also keeps a terminal's Ctrl-C from killing podman halfway through a
+        command: on KeyboardInterrupt podman gets `windows.INTERRUPT_GRACE` to finish.
+        (conmon puts itself in a session of its own, so containers never die with the group.)
+        """
+        window = self._window(timeout)
+        proc = subprocess.Popen(self.argv(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
+                                env=self.env(), cwd=self.dir, start_new_session=True)
         try:
-            return subprocess.run(self.argv(args), input=input, capture_output=True,
-                                  env=self.env(), cwd=self.dir, timeout=timeout)
-        except subprocess.TimeoutExpired as e:
-            return subprocess.CompletedProcess(e.cmd, 124, b"",
-                                               f"Error: timed out after {timeout}s".encode())
+            out, err = proc.communicate(input, timeout=window)
+        except subprocess.TimeoutExpired:
+            _kill_group(proc)
+            return subprocess.CompletedProcess(proc.args, 124, b"", f"Error: timed out after "
+                                               f"{window:g}s".encode()), True
+        except BaseException:
+            try:
+                proc.wait(timeout=windows.INTERRUPT_GRACE)
+            except subprocess.TimeoutExpired:
+                pass
+            _kill_group(proc)
+            raise
+        return subprocess.CompletedProcess(proc.args, proc.returncode, out, err), False
 
     def start(self) -> None:
         """Check the binaries and that podman answers, or raise `EngineUnavailable`."""

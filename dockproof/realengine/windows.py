@@ -44,8 +44,18 @@ CGROUP_RELEASE = 5.0
 #: (D-state) init needs the SIGKILL, which arrives after this many seconds.
 STOP_TIMEOUT = 1
 
-#: Any single engine command (an API call or a podman CLI run).
+#: Any single engine command (an API call or a podman CLI run). A podman process still
+#: running after it is killed with its process group (a hung podman is the fault; the run
+#: ends with exit 3, `EngineUnavailable`).
 COMMAND = 60.0
+#: After Ctrl-C, how long an engine command already under way may take to finish before it is
+#: killed: a podman `stop -t 1` or `rm -f` takes < 1.5 s here; a create or start < 0.5 s.
+INTERRUPT_GRACE = 10.0
+
+#: The whole teardown of a run (list the labelled containers, `rm -f` each, list again until
+#: none is left): `rm -f` of a running or hung container is a SIGKILL and its exit, < 1 s per
+#: container measured; a Ctrl-C teardown here took < 2 s. Beyond it the rest are leftovers.
+TEARDOWN = 30.0
 
 #: The apt package that provides each binary the real-engine code runs.
 APT_PACKAGE = {
