@@ -1,0 +1,1 @@
+"""Offline conformance: check recorded or live engine event logs against the Docker model."""
