@@ -40,8 +40,10 @@ class JsonlAdapter:
         self._lines: queue.Queue = queue.Queue()
         threading.Thread(target=self._pump, args=(self.proc.stdout, self._lines.put),
                          daemon=True).start()
-        threading.Thread(target=self._pump, args=(self.proc.stderr, self._stderr.append),
-                         daemon=True).start()
+        self._errors = threading.Thread(target=self._pump,
+                                        args=(self.proc.stderr, self._stderr.append),
+                                        daemon=True)
+        self._errors.start()
 
     @staticmethod
     def _pump(stream, put) -> None:
@@ -132,6 +134,7 @@ class JsonlAdapter:
     def _fail(self, what: str) -> UnavailableError:
         if self.proc.poll() is None:
             self.proc.kill()
-        tail = "; ".join(list(self._stderr)[-3:])
+        self._errors.join(timeout=1.0)  # let the child's last words arrive
+        tail = "; ".join([x for x in self._stderr if isinstance(x, str)][-3:])
         return UnavailableError(f"adapter {self.name} {what}"
                                 + (f" (stderr: {tail})" if tail else ""))
