@@ -182,12 +182,19 @@ def cmd_replay(args, out: TextIO, err: TextIO) -> int:
         raise InputError("replay", "DP605", "give either a TRACE file or --commands",
                          "dockproof replay --commands 'run; pause' --adapter reference")
     oracle, harness, factory = _setup(args)
-    seg = from_commands(args.commands, oracle) if args.commands is not None \
+    segments = from_commands(args.commands, oracle) if args.commands is not None \
         else from_itf(args.trace, oracle)
     _live(args, harness, oracle, out)
     adapter = factory()
     try:
-        run = harness.run(Test("replay", (seg,)), adapter, shrink=False)
+        # Parameters the configuration does not show leave several initial states: the
+        # implementation conforms if it conforms to one of them (else: the longest run).
+        runs = []
+        for seg in segments:
+            runs.append(harness.run(Test("replay", (seg,)), adapter, shrink=False))
+            if runs[-1].exit_code == 0:
+                break
     finally:
         adapter.close()
+    run = runs[-1] if runs[-1].exit_code == 0 else max(runs, key=lambda r: len(r.verdicts))
     return _report(run, oracle, args, out, err)

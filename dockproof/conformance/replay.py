@@ -21,8 +21,10 @@ from .adapter import Config
 from .oracle import Key, Oracle, Segment, Step, segment_of
 
 
-def from_commands(text: str, oracle: Oracle) -> Segment:
-    """Parse ``cmd; cmd; …`` into a segment starting from the matching initial state."""
+def from_commands(text: str, oracle: Oracle) -> list[Segment]:
+    """Parse ``cmd; cmd; …`` into segments, one per initial state whose parameters give the
+    first command's configuration (parameters the configuration does not show, such as a
+    workload's behaviour, leave several)."""
     parts = [p.strip() for p in text.split(";") if p.strip()]
     if not parts:
         raise InputError("--commands", "DP601", "no commands given", "e.g. 'run; pause'")
@@ -30,13 +32,13 @@ def from_commands(text: str, oracle: Oracle) -> Segment:
     if first[0] not in ("create", "run"):
         raise InputError("--commands", "DP601", f"the first command must be create or run, "
                          f"not '{first[0]}'", "a replay starts from a new container")
-    initial = _initial_for(_config(first, parts[0].rstrip("& ")), oracle)
+    initials = _initials_for(_config(first, parts[0].rstrip("& ")), oracle)
     steps = []
     for p in parts:
         hurry = p.endswith("&")
         p = p.rstrip("& ")
         steps.append(Step(_key(shlex.split(p), p, oracle), settle=not hurry))
-    return Segment(initial, tuple(steps))
+    return [Segment(i, tuple(steps)) for i in initials]
 
 
 def _config(words: list[str], text: str) -> Config:
@@ -62,10 +64,11 @@ def _config(words: list[str], text: str) -> Config:
     return Config(memory, oom, restart)
 
 
-def _initial_for(config: Config, oracle: Oracle) -> int:
-    for i in sorted(oracle.space.initial):
-        if oracle.map.config(oracle.space.states[i]) == config:
-            return i
+def _initials_for(config: Config, oracle: Oracle) -> list[int]:
+    found = [i for i in sorted(oracle.space.initial)
+             if oracle.map.config(oracle.space.states[i]) == config]
+    if found:
+        return found
     shown = sorted({str(oracle.map.config(oracle.space.states[i]))
                     for i in oracle.space.initial})
     raise InputError("--commands", "DP602", f"no configuration of model "
@@ -88,8 +91,8 @@ def _key(words: list[str], text: str, oracle: Oracle) -> Key:
     return (verb, code)
 
 
-def from_itf(path: Path, oracle: Oracle) -> Segment:
-    """Read an ITF trace and return the segment that replays it."""
+def from_itf(path: Path, oracle: Oracle) -> list[Segment]:
+    """Read an ITF trace and return the segment that replays it (a one-element list)."""
     shown = str(path)
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -110,7 +113,7 @@ def from_itf(path: Path, oracle: Oracle) -> Segment:
         arcs.append(_arc(states[i].get("mbt::actionTaken"), indices[i - 1], indices[i], i,
                          oracle, shown))
     arcs = [a for a in arcs if a is not None]
-    return segment_of(oracle, indices[0], arcs)
+    return [segment_of(oracle, indices[0], arcs)]
 
 
 def _state_index(st: Any, i: int, oracle: Oracle, shown: str) -> int:
