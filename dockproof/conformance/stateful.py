@@ -54,6 +54,8 @@ def conformance_machine(harness: Harness, adapter: Adapter, coverage: Coverage |
             seg = Segment(self.initial, self.steps)
             verdict, self.state, div = harness.judge(0, len(self.steps) - 1, seg, step,
                                                      self.state, adapter, self.trail, cov)
+            if harness.on_step is not None:
+                harness.on_step(verdict)
             if div is not None:
                 Conformance.last.append(div)
                 raise DivergenceFound(div, describe(div))
