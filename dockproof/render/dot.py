@@ -34,7 +34,7 @@ def _graph_attrs(d: Diagram) -> list[str]:
     attrs = [f'  graph [fontname="{FONT}" label=<{label}> labelloc=t fontsize=11 '
              f'rankdir={"LR" if lr else "TB"} nodesep=0.35 ranksep={0.9 if lr else 0.5} '
              'newrank=true compound=true outputorder=edgesfirst'
-             + (' overlap=prism splines=true' if d.engine == "sfdp" else '') + ']',
+             + (' overlap=prism splines=false' if d.engine == "sfdp" else '') + ']',
              f'  node [fontname="{FONT}" fontsize=12 shape=box style="rounded,filled" '
              'penwidth=1.2 margin="0.12,0.06"]',
              f'  edge [fontname="{FONT}" fontsize=10 arrowsize=0.8]']
@@ -141,7 +141,8 @@ def legend(d: Diagram) -> str:
     actors = _table("".join(f"<tr>{c}</tr>" for c in cells))
     res = d.resources or style.DEFAULT_RESOURCES
     sample = "".join(_badge(r, ("held", "some", "none")[min(k, 2)]) for k, r in enumerate(res))
-    unit = "status" if d.view == "lifecycle" else "state"
+    unit = "status" if d.view == "lifecycle" else \
+        "group of states" if any(n.count > 1 for n in d.nodes) else "state"
     badges = ('<table border="0" cellspacing="1" cellpadding="1"><tr>'
               f'<td>{_table(sample)}</td><td align="left"> dark = resource held, ~ = held in '
               'some of its states, pale = not held</td></tr></table>')

@@ -8,6 +8,7 @@ import subprocess
 from ..errors import InternalError, UnavailableError
 
 IMAGE_FORMATS = ("svg", "png", "pdf")
+TIMEOUT = 300  # seconds; sfdp on thousands of labelled boxes can take minutes
 
 
 def render(dot_source: str, fmt: str, engine: str = "dot") -> bytes:
@@ -18,8 +19,12 @@ def render(dot_source: str, fmt: str, engine: str = "dot") -> bytes:
             f"the graphviz binary '{engine}' is not on PATH, so no {fmt} image: install the "
             "Debian package graphviz (apt-get install graphviz); the dot, mermaid and json "
             "formats work without it")
-    proc = subprocess.run([binary, f"-T{fmt}"], input=dot_source.encode(),
-                          capture_output=True, timeout=600, check=False)
+    try:
+        proc = subprocess.run([binary, f"-T{fmt}"], input=dot_source.encode(),
+                              capture_output=True, timeout=TIMEOUT, check=False)
+    except subprocess.TimeoutExpired:
+        raise UnavailableError(f"{engine} -T{fmt} did not finish in {TIMEOUT} s: draw fewer "
+                               "states (--config, --view around, --collapse auto)") from None
     if proc.returncode != 0:
         msg = proc.stderr.decode(errors="replace").strip().splitlines()
         raise InternalError(f"{engine} -T{fmt} failed (exit {proc.returncode}): "

@@ -83,6 +83,29 @@ def planned(root: Path | None = None) -> dict[str, tuple[Diagram, str]]:
     return out
 
 
+def snippet(root: Path | None = None) -> str:
+    """Return README-snippet.md: a section for the main README embedding the seed lifecycle."""
+    from .mermaid import to_mermaid
+    root = root or builtin.root()
+    model = load_model(root / "model" / "seed.toml")
+    mmd = to_mermaid(views.lifecycle(model, explore(model))).rstrip()
+    return f"""## The lifecycle at a glance
+
+`dockproof diagram` draws the seed model's lifecycle from its reachable state graph (every box
+and arrow comes from the explored graph, nothing is drawn by hand). Each arrow is labelled with
+the actions between two statuses and the actor that takes them; each box lists the resources
+its states hold (`~` where only some do). The full picture, with the legend, is
+[diagrams/seed-lifecycle.svg](diagrams/seed-lifecycle.svg); every diagram is regenerated with
+`python -m dockproof.render.regenerate` (see [diagrams/README.md](diagrams/README.md)).
+
+```mermaid
+{mmd}
+```
+
+![seed lifecycle](diagrams/seed-lifecycle.svg)
+"""
+
+
 def dot_hash(d: Diagram) -> str:
     return hashlib.sha256(to_dot(d).encode()).hexdigest()
 
@@ -106,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         if old.name not in keep:
             old.unlink()
             print(f"removed stale diagrams/{old.name}", file=sys.stderr)
+    (folder / "README-snippet.md").write_text(snippet(), encoding="utf-8")
     (folder / "MANIFEST.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     return 0
 

@@ -26,7 +26,7 @@ COLLAPSE = ("auto", "none", "scc", "status")
 def fit(model: Model, space: StateSpace, chosen, view: str, title: str,
         focus: dict[int, tuple[int, ...]] | None = None,
         steps: dict[tuple[int, int, int], int] | None = None,
-        collapse: str = "auto") -> Diagram:
+        collapse: str = "auto", touch: set[int] | None = None) -> Diagram:
     """Draw the chosen states flat, or collapsed as ``collapse`` says (auto: by size)."""
     if collapse not in COLLAPSE:
         raise InputError("--collapse", "DP702", f"unknown collapse mode '{collapse}'",
@@ -38,7 +38,7 @@ def fit(model: Model, space: StateSpace, chosen, view: str, title: str,
         mode = "none" if len(chosen) <= FLAT_LIMIT else "scc"
         if mode == "scc" and len(_sccs(space, chosen)) > FLAT_LIMIT:
             mode = "status"
-    nodes, edges, note = _BUILD[mode](model, space, chosen, focus, steps or {})
+    nodes, edges, note = _BUILD[mode](model, space, chosen, focus, steps or {}, touch)
     out = _outside(space, set(chosen))
     nodes = tuple(_mark(n, out, focus) for n in nodes)
     cfgs = sorted({config_of(model, space.states[i]) for i in chosen})
@@ -58,7 +58,7 @@ def _engine_note(engine: str, n: int) -> str:
     return f"{n} nodes: laid out by sfdp (force-directed), not dot"
 
 
-def _flat(model, space, chosen, focus, steps):
+def _flat(model, space, chosen, focus, steps, touch):
     st = status_slot(model)
     from .states import changed_vars
 
@@ -69,7 +69,7 @@ def _flat(model, space, chosen, focus, steps):
         return head, (s[st] if st is not None else None), changed_vars(model, s) + on
 
     nodes, edges = aggregate(model, space, chosen, lambda s: space.index[s],
-                             lambda k: f"s{k}", title, _cfg_group(model, space), steps)
+                             lambda k: f"s{k}", title, _cfg_group(model, space), steps, touch)
     return nodes, edges, ""
 
 
@@ -81,7 +81,7 @@ def _first(k) -> int:
     return k if isinstance(k, int) else k[-1]
 
 
-def _by_scc(model, space, chosen, focus, steps):
+def _by_scc(model, space, chosen, focus, steps, touch):
     comp = {i: c for c in _sccs(space, chosen) for i in c}
     rep = {i: min(comp[i]) for i in chosen}
     names = statuses(model)
@@ -93,13 +93,13 @@ def _by_scc(model, space, chosen, focus, steps):
         return head, (seen[0] if len(seen) == 1 else None), (_plural(len(idx)),)
 
     nodes, edges = aggregate(model, space, chosen, lambda s: rep[space.index[s]],
-                             lambda k: f"c{k}", title, _cfg_group(model, space), steps)
+                             lambda k: f"c{k}", title, _cfg_group(model, space), steps, touch)
     note = (f"{len(chosen)} states, over {FLAT_LIMIT}: collapsed into {len(nodes)} strongly "
             "connected components (a box: states that can all reach each other)")
     return nodes, edges, note
 
 
-def _by_status(model, space, chosen, focus, steps):
+def _by_status(model, space, chosen, focus, steps, touch):
     st = status_slot(model)
     if st is None:
         raise InputError(model.path, "DP701", "grouping by status needs an enum variable "
@@ -119,7 +119,7 @@ def _by_status(model, space, chosen, focus, steps):
 
     nodes, edges = aggregate(
         model, space, chosen, lambda s: key(s)[:3] + (first[key(s)[:3]],),
-        lambda k: f"g{k[3]}", title, _cfg_group(model, space), steps)
+        lambda k: f"g{k[3]}", title, _cfg_group(model, space), steps, touch)
     note = (f"{len(chosen)} states, over {FLAT_LIMIT} and too many components: grouped by "
             f"configuration and status into {len(nodes)} boxes")
     return nodes, edges, note

@@ -7,6 +7,7 @@ or collapsed, whichever stays readable.
 from __future__ import annotations
 
 from collections import deque
+from dataclasses import replace
 
 from ..engines.statespace import StateSpace
 from ..spec.model import Model
@@ -46,8 +47,11 @@ def trace(model: Model, space: StateSpace, path: list[tuple[int | None, int]], n
         focus[i] = focus.get(i, ()) + (n,)
     steps = {(on[n - 1], a, on[n]): n for n, (a, _) in enumerate(path) if n}
     title = f"{model.name}: trace {name}, {len(path) - 1} steps, with the states next to it"
-    return scale.fit(model, space, near, "trace", title, focus=focus, steps=steps,
-                     collapse=collapse)
+    # Only the steps from or to the trace's states: the neighbours show the choices the
+    # run had, their own steps would bury the path.
+    d = scale.fit(model, space, near, "trace", title, focus=focus, steps=steps,
+                  collapse=collapse, touch=set(on))
+    return replace(d, notes=("drawn: the steps from or to the trace's states",) + d.notes)
 
 
 def neighbourhood(space: StateSpace, seeds: list[int], depth: int) -> set[int]:

@@ -101,12 +101,14 @@ def aggregate(model: Model, space: StateSpace, chosen: Iterable[int],
               title: Callable[[Key, list[int]], tuple[str, int | None, tuple[str, ...]]],
               group: Callable[[Key], str | None] = lambda k: None,
               steps: dict[tuple[int, int, int], int] | None = None,
+              touch: set[int] | None = None,
               ) -> tuple[tuple[Node, ...], tuple[Edge, ...]]:
     """Group the chosen states by ``key``: one node per key, one edge per (src, dst, actor).
 
     A node's badges say which resources all its states hold ("held"), some ("some") or
     none; it is initial if one of its states is, terminal if no step leaves the group.
-    ``steps`` numbers the edges ``(src, action, dst)`` a trace takes, to highlight them.
+    ``steps`` numbers the edges ``(src, action, dst)`` a trace takes, to highlight them;
+    with ``touch``, only the edges from or to one of those states are drawn.
     """
     chosen = sorted(set(chosen))
     keys = {i: key(space.states[i]) for i in chosen}
@@ -122,7 +124,7 @@ def aggregate(model: Model, space: StateSpace, chosen: Iterable[int],
         nodes.append(Node(name(k), t, status, _badges(model, space, idx, res), details,
                           group(k), bool(initial & set(idx)), k not in leaves,
                           count=len(idx), data={"states": idx}))
-    return tuple(nodes), _edges(model, space, keys, name, steps or {})
+    return tuple(nodes), _edges(model, space, keys, name, steps or {}, touch)
 
 
 def _leaving(space: StateSpace, keys: dict[int, Key]) -> set[Key]:
@@ -144,7 +146,7 @@ def _badges(model: Model, space: StateSpace, idx: list[int], slots: list[int]):
 
 
 def _edges(model: Model, space: StateSpace, keys: dict[int, Key], name,
-           steps: dict) -> tuple[Edge, ...]:
+           steps: dict, touch: set[int] | None = None) -> tuple[Edge, ...]:
     first: dict[Key, int] = {}
     for i in sorted(keys):
         first.setdefault(keys[i], i)
@@ -152,7 +154,7 @@ def _edges(model: Model, space: StateSpace, keys: dict[int, Key], name,
     acts: dict[tuple, set[int]] = defaultdict(set)
     taken: dict[tuple, set[int]] = defaultdict(set)
     for s, a, d in space.edges:
-        if s in keys and d in keys:
+        if s in keys and d in keys and (touch is None or s in touch or d in touch):
             e = (keys[s], keys[d], model.actions[a].actor)
             acts[e].add(a)
             if (s, a, d) in steps:
