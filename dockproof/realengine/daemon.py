@@ -16,7 +16,7 @@ import time
 import uuid
 from pathlib import Path
 
-from dockproof.realengine import windows
+from dockproof.realengine import procs, windows
 from dockproof.realengine.errors import EngineUnavailable
 
 _LOG_TAIL_LINES = 20
@@ -29,25 +29,6 @@ def log_tail(path: Path, lines: int = _LOG_TAIL_LINES) -> str:
     except OSError:
         return f"(no log at {path})"
     return "\n".join(text.splitlines()[-lines:])
-
-
-def _cmdline(pid: int) -> bytes:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
-    except OSError:
-        return b""
-
-
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    """SIGKILL the process group `proc` leads, then reap `proc` and close its pipes."""
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    proc.wait()
-    for pipe in (proc.stdin, proc.stdout, proc.stderr):
-        if pipe is not None:
-            pipe.close()
 
 
 def require_binary(name: str) -> str:
@@ -76,53 +57,6 @@ def remove_tree(root: Path) -> None:
     """Unmount leftovers under `root`, then delete it."""
     unmount_under(root)
     shutil.rmtree(root, ignore_errors=True)
-
-
-#: The processes a private dockerd runs (their `comm`, cut to 15 characters by the kernel).
-DOCKER_PROCESSES = ("dockerd", "containerd", "containerd-shim", "docker-proxy", "runc")
-
-
-def pids_mentioning(text: str, comms: tuple[str, ...] = DOCKER_PROCESSES) -> list[int]:
-    """Return the pids of processes named in `comms` whose command line contains `text`."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            comm = (entry / "comm").read_text().strip()
-        except OSError:
-            continue
-        if comm in comms and text.encode() in _cmdline(int(entry.name)):
-            found.append(int(entry.name))
-    return found
-
-
-def alive(pid: int) -> bool:
-    """Return whether `pid` exists and is not a zombie."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
-
-
-def await_gone(pids: list[int], window: float) -> list[int]:
-    """Wait until none of `pids` is alive, within `window`; return those still alive."""
-    deadline = time.monotonic() + window
-    left = [p for p in pids if alive(p)]
-    while left and time.monotonic() < deadline:
-        time.sleep(windows.POLL)
-        left = [p for p in left if alive(p)]
-    return left
-
-
-def kill_all(pids: list[int]) -> None:
-    """SIGKILL every pid in `pids` (one already gone is fine)."""
-    for pid in pids:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 class PrivateBridge:
@@ -228,18 +162,25 @@ class PrivateDockerd:
                                 f"{tail}")
 
     def _await_old_containerd(self) -> None:
-        """Wait for the containerd of a killed dockerd to go (it dies with its parent).
+        """Wait for the containerd of a killed dockerd to go, and forget its pid file.
 
-        A new dockerd that finds the old pid still alive waits for *that* containerd to
-        answer, and gives up after its own timeout ("timeout waiting for containerd").
+        containerd dies with its dockerd (a parent-death signal) but, while a shim of its
+        session lives on, stays a zombie here. A new dockerd that finds the old pid takes the
+        zombie for a running containerd, waits for it to answer and gives up ("timeout
+        waiting for containerd to start"): so the pid file goes once the process is dead.
         """
+        pid_file = self.dir / "exec" / "containerd" / "containerd.pid"
         try:
-            pid = int((self.dir / "exec" / "containerd" / "containerd.pid").read_text())
+            pid = int(pid_file.read_text())
         except (OSError, ValueError):
             return
-        if str(self.dir).encode() in _cmdline(pid):
-            kill_all(await_gone([pid], windows.DAEMON_STOP))
-            await_gone([pid], windows.DAEMON_STOP)
+        if str(self.dir).encode() in procs.cmdline(pid):
+            procs.kill_all(procs.await_gone([pid], windows.DAEMON_STOP))
+            if procs.await_gone([pid], windows.DAEMON_STOP):
+                raise EngineUnavailable(f"the old containerd (pid {pid}) of {self.dir} will "
+                                        "not exit")
+        if self.proc is None or self.proc.poll() is not None:
+            pid_file.unlink(missing_ok=True)
 
     def kill(self) -> None:
         """SIGKILL dockerd alone, as a crash would; its containers and shims live on.
@@ -283,13 +224,20 @@ class PrivateDockerd:
         """
         root = self.dir / "exec" / "runtime-runc" / "moby"
         runc = shutil.which("runc")
+        parents: set[str] = set()
         if runc and root.is_dir():
             for state in sorted(root.iterdir()):
+                parents |= procs.host_cgroups(state / "state.json")
                 subprocess.run([runc, "--root", str(root), "delete", "--force", state.name],
                                capture_output=True, check=False, timeout=windows.COMMAND)
-        pids = pids_mentioning(str(self.dir))
-        kill_all(pids)
-        await_gone(pids, windows.DAEMON_STOP)
+        pids = procs.pids_mentioning(str(self.dir))
+        procs.kill_all(pids)
+        procs.await_gone(pids, windows.DAEMON_STOP)
+        # The adapters' host cgroups these containers sat in: left by a run whose daemon died.
+        from dockproof.realengine.cgroups import HostCgroup
+
+        for name in sorted(parents):
+            HostCgroup(name).remove()
 
     def close(self) -> None:
         """Stop the daemon, kill what it left, delete the bridge, unmount, remove the dir."""
@@ -386,7 +334,7 @@ class PrivatePodman:
         try:
             out, err = proc.communicate(input, timeout=window)
         except subprocess.TimeoutExpired:
-            _kill_group(proc)
+            procs.kill_group(proc)
             return subprocess.CompletedProcess(proc.args, 124, b"", f"Error: timed out after "
                                                f"{window:g}s".encode()), True
         except BaseException:
@@ -394,7 +342,7 @@ class PrivatePodman:
                 proc.wait(timeout=windows.INTERRUPT_GRACE)
             except subprocess.TimeoutExpired:
                 pass
-            _kill_group(proc)
+            procs.kill_group(proc)
             raise
         return subprocess.CompletedProcess(proc.args, proc.returncode, out, err), False
 

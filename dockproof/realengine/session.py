@@ -22,6 +22,7 @@ closes a session the program forgot to close.
 from __future__ import annotations
 
 import atexit
+import dataclasses
 import signal
 import sys
 import threading
@@ -116,7 +117,9 @@ class RunSession:
                 raise EngineUnavailable(teardown.leftover_message())
             return
         if isinstance(exc, EngineUnavailable):
-            raise EngineUnavailable(f"{exc}; {teardown.summary()}") from None
+            # The leftovers' reason is, almost always, the failure `exc` already states.
+            quiet = dataclasses.replace(teardown, reason=None)
+            raise EngineUnavailable(f"{exc}; {quiet.summary()}") from None
         # Ctrl-C, SIGTERM, or an error of ours: the exception goes on; this line says what
         # the run left on the engine (nothing, when all went).
         self.err.write(f"dockproof: {teardown.summary()}\n")
