@@ -232,13 +232,13 @@ def assert_one_error_line(err: str, *needles: str) -> str:
 
 # -- 1. Ctrl-C ---------------------------------------------------------------------------------
 
-def interrupt_mid_run(tmp_path: Path, side, engine: str) -> None:
+def interrupt_mid_run(tmp_path: Path, side, engine: str, sig: int = signal.SIGINT) -> None:
     run_id = uuid.uuid4().hex
     bystanders = Bystanders(side)
     proc = start_driver(tmp_path, engine, side.where, run_id)
     try:
         await_lines(proc, 4)  # run, stop, start, pause: now in the middle of the cycle
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(sig)
         code, err = finish(proc)
         assert "Traceback" not in err, err
         assert code == 3, err
@@ -253,8 +253,9 @@ def interrupt_mid_run(tmp_path: Path, side, engine: str) -> None:
         bystanders.remove()
 
 
-def test_ctrl_c_removes_the_run_and_only_the_run_docker(tmp_path, docker_engine):
-    interrupt_mid_run(tmp_path, DockerSide(docker_engine.context.base_url), "docker")
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_ctrl_c_removes_the_run_and_only_the_run_docker(tmp_path, docker_engine, sig):
+    interrupt_mid_run(tmp_path, DockerSide(docker_engine.context.base_url), "docker", sig)
 
 
 def test_ctrl_c_removes_the_run_and_only_the_run_podman(tmp_path, podman_engine):

@@ -32,7 +32,9 @@ def _client(base_url: str | None):
             return docker.from_env(timeout=int(windows.COMMAND))
         return docker.DockerClient(base_url=base_url, timeout=int(windows.COMMAND))
     except docker.errors.DockerException as e:
-        raise EngineUnavailable(f"cannot reach the Docker daemon: {e}") from e
+        where = base_url or os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
+        raise EngineUnavailable(f"cannot reach the Docker daemon at {where}: "
+                                f"{_reason(e)}") from None
 
 
 def _reason(e: Exception) -> str:
