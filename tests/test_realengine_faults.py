@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -28,7 +29,6 @@ from dockproof.realengine import image, windows
 from dockproof.realengine.base import LABEL
 from dockproof.realengine.daemon import PrivateDockerd, PrivatePodman
 from dockproof.realengine.procs import alive
-from dockproof.realengine.errors import EngineUnavailable
 from dockproof.realengine.session import RunSession
 
 REPO = Path(__file__).resolve().parent.parent
@@ -450,8 +450,6 @@ def test_hung_container_podman(podman_adapter, podman_engine, monkeypatch):
     ("die", "`podman pause` was killed by SIGKILL"),
 ])
 def test_podman_process_that_hangs_or_dies(tmp_path, podman_engine, fault, says):
-    import shutil
-
     wrapper = tmp_path / "podman"
     wrapper.write_text(FAULTY_PODMAN.format(podman=shutil.which("podman")))
     wrapper.chmod(0o755)
