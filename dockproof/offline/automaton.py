@@ -34,6 +34,7 @@ class Automaton:
         self._memo: dict[tuple, int] = {}
         self._closure: dict[int, tuple[int, ...]] = {}
         self._words: dict[tuple[int, int], tuple[int, ...]] = {}
+        self._idle_memo: dict[tuple, tuple[int, ...]] = {}
         status = model.var("status")
         self._status_slot, self._status_init = status.slot, status.init
         self.empty = self.intern(frozenset())
@@ -128,6 +129,17 @@ class Automaton:
                     out.add(c)
                 self._advance(out, s, a, w, pos, name, cls)
                 continue
+            out.update(self._from_idle(s, name, cls))
+        return out
+
+    def _from_idle(self, s: int, name: str, cls: int | None) -> tuple[int, ...]:
+        """Return the configurations an idle state leads to on an event (memoized: the sets
+        of different containers share most of their states)."""
+        key = (s, name, cls)
+        got = self._idle_memo.get(key)
+        if got is None:
+            out: set[int] = set()
+            obs = self.d.observe.get(name)
             for x in self.closure(s):
                 if obs is not None and obs(self.states[x]):
                     out.add(self.idle(x))
@@ -135,7 +147,8 @@ class Automaton:
                     for w2 in self.words_at(x, a2):
                         if self.d.words[a2][w2].tokens:
                             self._advance(out, x, a2, w2, 0, name, cls)
-        return out
+            got = self._idle_memo[key] = tuple(out)
+        return got
 
     def _advance(self, out: set[int], s: int, a: int, w: int, pos: int, name: str,
                  cls: int | None) -> None:

@@ -104,7 +104,7 @@ class Checker:
                 sm.blank += 1
                 continue
             try:
-                obj = loads(raw)
+                obj = loads(raw.decode() if isinstance(raw, bytes) else raw)
             except ValueError as exc:
                 raise bad(file, n, "DP410", f"not a JSON event: {exc}") from None
             if not isinstance(obj, dict):
@@ -134,6 +134,7 @@ class Checker:
                     sm.joined_mid_life += 1
                     sid = auto.anywhere
                 history[cid] = []
+                sm.max_live = max(sm.max_live, len(live) + 1)
             cls = auto.d.exit_class(code) if code is not None else None
             new = auto.step(sid, action, cls)
             if new == auto.empty:
@@ -149,7 +150,6 @@ class Checker:
                 h.append(n)
                 if len(h) > 20:
                     del h[:-20]
-                sm.max_live = max(sm.max_live, len(live))
         sm.live_at_end = len(live)
         return sm, None
 
