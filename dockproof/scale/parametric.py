@@ -197,28 +197,34 @@ def _transition_bad(view: View, e) -> str | None:
 
 
 def _others_bad(view: View, e) -> str | None:
-    """Check steps of containers outside the view: they move only the shared variables."""
-    t, m, inv = view.t, view.model, view.inv
+    """Check steps of containers outside the view: they move only the shared variables.
+
+    A step of another container in local state l needs the view to leave at least l's counted
+    amounts over; steps are grouped by (shared before, shared after, actor)."""
+    t, inv = view.t, view.inv
     lay = layout(view.host, view.k)
-    other = len(m.actions)  # an action index no container of the view has
+    groups: dict[tuple, set] = {}
     for l in inv.reach:
-        need = np.array([t.values[u][l] for _, u in inv.counting])
+        need = tuple(int(t.values[u][l]) for _, u in inv.counting)
         for g in range(len(t.shared)):
             for k in range(t.succ_local.shape[2]):
-                if t.succ_local[l, g, k] < 0:
-                    continue
-                g2 = int(t.succ_shared[l, g, k])
-                a = t.model.actions[int(t.succ_action[l, g, k])]
-                post = {s: Const(t.shared[g2][j], t.host.shared[j].type)
-                        for j, s in enumerate(lay.shared)}
-                spec = specialise_step(e, post, other, ACTORS.index(a.actor))
-                if isinstance(spec, Const) and spec.value:
-                    continue
-                sel = np.flatnonzero((view.g == g) & np.all(view.left >= need, axis=1))
-                ok = compile_vector(spec)(view.cols(sel), None, None, None)
-                bad = _false(ok, len(sel))
-                if len(bad):
-                    return f"{_show(view, sel[bad[0]])} --another container's {a.name}-->"
+                if t.succ_local[l, g, k] >= 0:
+                    a = t.model.actions[int(t.succ_action[l, g, k])]
+                    key = (g, int(t.succ_shared[l, g, k]), ACTORS.index(a.actor), a.name)
+                    groups.setdefault(key, set()).add(need)
+    for (g, g2, actor, name), needs in sorted(groups.items()):
+        post = {s: Const(t.shared[g2][j], t.host.shared[j].type)
+                for j, s in enumerate(lay.shared)}
+        spec = specialise_step(e, post, len(view.model.actions), actor)
+        if isinstance(spec, Const) and spec.value:
+            continue
+        fits = np.zeros(len(view.rows), dtype=bool)
+        for need in needs:
+            fits |= np.all(view.left >= np.array(need), axis=1)
+        sel = np.flatnonzero((view.g == g) & fits)
+        bad = _false(compile_vector(spec)(view.cols(sel), None, None, None), len(sel))
+        if len(bad):
+            return f"{_show(view, sel[bad[0]])} --another container's {name}-->"
     return None
 
 
