@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import random
 from pathlib import Path
@@ -88,6 +89,24 @@ def _common(p) -> None:
                    help="print the verdict of every step (pass / fail / inconclusive)")
 
 
+@contextlib.contextmanager
+def owned(adapter, err: TextIO):
+    """Own an adapter for one run: a real engine's run goes through `RunSession`, so that
+    Ctrl-C, SIGTERM or a dead daemon still remove what it created and name any leftovers;
+    any other adapter is simply closed at the end."""
+    if type(adapter).__module__.startswith(("dockproof.adapters.docker",
+                                             "dockproof.adapters.podman")):
+        from ..realengine.session import RunSession
+
+        with RunSession(adapter, err=err):
+            yield adapter
+        return
+    try:
+        yield adapter
+    finally:
+        adapter.close()
+
+
 def _setup(args):
     from .. import builtin
     from ..adapters.resolve import resolve
@@ -109,7 +128,7 @@ def cmd_conform(args, out: TextIO, err: TextIO) -> int:
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**31)
     _live(args, harness, oracle, out)
     adapter = factory()
-    try:
+    with owned(adapter, err):
         if args.strategy == "hypothesis":
             run = _hypothesis(harness, adapter, seed, args)
         else:
@@ -117,8 +136,6 @@ def cmd_conform(args, out: TextIO, err: TextIO) -> int:
                 if args.strategy == "tour" else \
                 generate.random_walk(oracle, seed, args.steps or 2000)
             run = harness.run(test, adapter, shrink=not args.no_shrink)
-    finally:
-        adapter.close()
     assert isinstance(run, Run)
     return _report(run, oracle, args, out, err)
 
@@ -186,7 +203,7 @@ def cmd_replay(args, out: TextIO, err: TextIO) -> int:
         else from_itf(args.trace, oracle)
     _live(args, harness, oracle, out)
     adapter = factory()
-    try:
+    with owned(adapter, err):
         # Parameters the configuration does not show leave several initial states: the
         # implementation conforms if it conforms to one of them (else: the longest run).
         runs = []
@@ -194,7 +211,5 @@ def cmd_replay(args, out: TextIO, err: TextIO) -> int:
             runs.append(harness.run(Test("replay", (seg,)), adapter, shrink=False))
             if runs[-1].exit_code == 0:
                 break
-    finally:
-        adapter.close()
     run = runs[-1] if runs[-1].exit_code == 0 else max(runs, key=lambda r: len(r.verdicts))
     return _report(run, oracle, args, out, err)
