@@ -5,7 +5,7 @@ diagrams/MANIFEST.json records per image the sha256 of the DOT it was drawn from
 version and the image's own sha256: the DOT hash must match the DOT regenerated now, the image
 must be the one recorded, and when the local graphviz is that version (graphviz 2.43 output is
 byte-stable here: two runs give identical svg, png and pdf) the image is re-rendered and
-compared byte for byte too.
+compared byte for byte too (the lifecycle pictures only: the full views take dot a minute).
 """
 
 from __future__ import annotations
@@ -49,7 +49,9 @@ def test_image_is_current(name):
     data = (FOLDER / name).read_bytes()
     assert rec["dot_sha256"] == dot_hash(d), f"{name} was drawn from an older DOT: {HINT}"
     assert rec["sha256"] == hashlib.sha256(data).hexdigest(), f"{name} changed by hand: {HINT}"
-    if image.version() == rec["graphviz"]:
+    # Re-render only the small lifecycle pictures: the full views take dot a minute (the
+    # DOT hash above already ties them to the current model).
+    if image.version() == rec["graphviz"] and d.view == "lifecycle":
         assert write(d, fmt) == data, f"{name}: {HINT}"
 
 
