@@ -7,7 +7,6 @@ import json
 import shutil
 import subprocess
 from collections import defaultdict
-from pathlib import Path
 
 import pytest
 
@@ -359,4 +358,3 @@ def test_help_explains_views_and_formats():
     for word in ("lifecycle", "full", "around", "trace", "svg", "png", "pdf", "mermaid",
                  "json", "graphviz", "legend"):
         assert word in proc.stdout
-    assert Path("dockproof/render/cli.py").exists()
