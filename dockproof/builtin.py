@@ -44,3 +44,18 @@ def catalogues_for(model_path: Path, model_name: str) -> list[Path]:
         if isinstance(meta, dict) and meta.get("model") == model_name:
             out.append(f)
     return out
+
+
+def refinements_for(model_path: Path, model_name: str) -> list[Path]:
+    """Find the refinement mappings beside a model whose ``[meta] concrete`` names it."""
+    from .spec.source import read_toml
+
+    folder = model_path.resolve().parent.parent / "properties"
+    if not folder.is_dir():
+        folder = root() / "properties"
+    out = []
+    for f in sorted(folder.glob("*.toml")):
+        meta = read_toml(f).data.get("meta", {})
+        if isinstance(meta, dict) and meta.get("concrete") == model_name:
+            out.append(f)
+    return out

@@ -61,7 +61,8 @@ def combine(results: list[Result]) -> str:
 
 def run_check(model_path: Path, property_paths: list[Path], engines: tuple[str, ...],
               timeout: float | None = None, max_states: int | None = None,
-              max_k: int = 4, bmc_depth: int = 40) -> Report:
+              max_k: int = 4, bmc_depth: int = 40,
+              refinements: list[Path] = ()) -> Report:
     """Load the model and catalogues, run the engines, and return the report."""
     t0 = time.perf_counter()
     model = load_model(model_path)
@@ -83,8 +84,45 @@ def run_check(model_path: Path, property_paths: list[Path], engines: tuple[str, 
                 results.append(Result(prop.id, UNKNOWN, "-", "-", reason=f"no selected engine "
                                       f"decides '{prop.kind}' properties (use --engine both)"))
             report.outcomes.append(Outcome(prop, results, combine(results)))
+    for path in refinements:
+        report.outcomes.append(_refinement(path, engines, timeout))
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def _refinement(path: Path, engines: tuple[str, ...], timeout: float | None) -> Outcome:
+    """Check a refinement mapping (dockproof refine) and state its result as one row."""
+    from . import builtin
+    from .refinement.mapping import load_refinement
+    from .refinement.run import run_engines
+
+    ref = load_refinement(path, builtin.resolve_model)
+    cites = tuple(sorted({c for d in ref.differences for c in d.cites},
+                         key=lambda c: int(c[1:])))
+    suffix = Path(ref.path).stem.removeprefix("refinement").strip("-_")
+    pid = f"refines.{ref.abstract.name}" + (f"-{suffix}" if suffix else "")
+    prop = Property(pid, "refines", cites, ref.doc, ref.expect,
+                    source=f"{ref.path} [meta]", file=ref.path, key="meta")
+    results = [_refine_result(prop.id, r) for r in run_engines(ref, engines, timeout)]
+    return Outcome(prop, results, combine(results))
+
+
+def _refine_result(pid: str, r) -> Result:
+    """Say precisely what a refinement result means: which differences were confirmed,
+    which are stale, and the first undeclared one."""
+    parts = []
+    if r.confirmed:
+        parts.append(f"refines except {len(r.confirmed)} declared differences, each confirmed "
+                     f"to occur: {', '.join(sorted(r.confirmed))}")
+    if r.stale:
+        parts.append(f"stale (declared, never occur): {', '.join(sorted(r.stale))}")
+    finding = r.initial or r.undeclared
+    if finding is not None:
+        parts.append(f"undeclared difference, abstract state {finding.abstract}"
+                     + (f": {finding.why[0]}" if finding.why else ""))
+    parts += [f"{w}: {why}" for w, why in r.unknown]
+    traces = finding.traces if finding is not None else ()
+    return Result(pid, r.verdict, r.engine, r.bound, r.seconds, tuple(traces), "; ".join(parts))
 
 
 def smt_supports(kind: str) -> bool:

@@ -37,7 +37,8 @@ def _check_parser(sub) -> None:
                    "seed model")
     p.add_argument("--properties", "-p", action="append", type=Path, metavar="FILE",
                    help="a property catalogue (repeatable); default: every file in the "
-                   "properties/ folder beside the model whose [meta] model names it")
+                   "properties/ folder beside the model whose [meta] model names it, plus the "
+                   "refinement mappings whose [meta] concrete names it (as refines.* rows)")
     p.add_argument("--engine", choices=("smt", "explicit", "both"), default="both",
                    help="which engine(s) to run (default: both; they must agree)")
     p.add_argument("--json", action="store_true",
@@ -83,6 +84,12 @@ def write_ci_outputs(args, cases, command: str, title: str, headline: str) -> No
         write(args.summary, markdown_summary(cases, title, headline))
 
 
+def _model_name(path: Path) -> str:
+    from .spec.loader import load_model
+
+    return load_model(path, lint=False).name
+
+
 def cmd_check(args, out: TextIO, err: TextIO) -> int:
     from . import builtin
     from .check import raise_on_disagreement, run_check
@@ -90,13 +97,12 @@ def cmd_check(args, out: TextIO, err: TextIO) -> int:
 
     model_path = builtin.resolve_model(args.model)
     engines = ("smt", "explicit") if args.engine == "both" else (args.engine,)
-    if args.properties:
-        props = args.properties
-    else:
-        from .spec.loader import load_model
-        props = builtin.catalogues_for(model_path, load_model(model_path, lint=False).name)
+    props = args.properties or builtin.catalogues_for(model_path, _model_name(model_path))
+    refinements = [] if args.properties else builtin.refinements_for(
+        model_path, _model_name(model_path))
     report = run_check(model_path, props, engines, timeout=args.timeout,
-                       max_states=args.max_states, max_k=args.max_k, bmc_depth=args.bmc_depth)
+                       max_states=args.max_states, max_k=args.max_k, bmc_depth=args.bmc_depth,
+                       refinements=refinements)
     if args.trace_dir:
         written = write_traces(report, args.trace_dir)
         if not args.json:

@@ -125,3 +125,20 @@ def test_help_explains_every_option():
     for opt in ("--properties", "--engine", "--json", "--trace-dir", "--timeout",
                 "--max-states", "exit codes"):
         assert opt in proc.stdout
+
+
+def test_check_docker_states_the_refinement_precisely():
+    """`dockproof check docker` proves the Docker catalogue and states the refinement of the
+    seed: it holds except named differences, each confirmed by both engines."""
+    code, out, _ = run_cli("check", "docker", "--json")
+    doc = json.loads(out)
+    assert code == 0, [r["id"] for r in doc["results"] if not r["ok"]]
+    rows = {r["id"]: r for r in doc["results"]}
+    ref = rows["refines.seed"]
+    assert ref["verdict"] == "PROVED" and ref["engine"] == "explicit+smt"
+    for e in ref["engines"]:
+        assert "exit-codes-told-apart" in e["reason"] and "created-vs-exited" in e["reason"]
+    teeth = rows["refines.seed-teeth"]
+    assert teeth["verdict"] == "REFUTED" and teeth["ok"]
+    assert all("stale" in e["reason"] and "pause-is-different" in e["reason"]
+               for e in teeth["engines"])

@@ -43,6 +43,7 @@ class Refinement:
     sequences: tuple[tuple[tuple[int, ...], ...], ...]  # by concrete action
     differences: tuple[Difference, ...]
     doc: str = ""
+    expect: str = "proved"  # a teeth mapping (deliberately wrong) says "refuted"
 
     def map_function(self) -> Callable[[tuple], tuple]:
         """Compile the mapping to ``f(concrete state) -> abstract state``."""
@@ -65,8 +66,10 @@ def load_refinement(path: str | Path, resolve) -> Refinement:
     src.check_keys(d, "", ("meta", "mapping", "actors", "sequences", "differences"),
                    required=("meta", "mapping"))
     meta = src.table(d["meta"], "meta")
-    src.check_keys(meta, "meta", ("concrete", "abstract", "doc"), required=("concrete",
-                                                                             "abstract"))
+    src.check_keys(meta, "meta", ("concrete", "abstract", "doc", "expect"),
+                   required=("concrete", "abstract"))
+    if meta.get("expect", "proved") not in ("proved", "refuted"):
+        raise src.error("meta.expect", "DP115", "expect must be one of ('proved', 'refuted')")
     conc = load_model(resolve(str(meta["concrete"])), lint=False)
     abst = load_model(resolve(str(meta["abstract"])), lint=False)
     mapping = _mapping(src, src.table(d["mapping"], "mapping"), conc, abst)
@@ -75,7 +78,7 @@ def load_refinement(path: str | Path, resolve) -> Refinement:
     diffs = tuple(_difference(src, n, b, conc, abst) for n, b in
                   src.table(d.get("differences", {}), "differences").items())
     return Refinement(src.path, conc, abst, mapping, allowed, seqs, diffs,
-                      str(meta.get("doc", "")))
+                      str(meta.get("doc", "")), str(meta.get("expect", "proved")))
 
 
 def _mapping(src: Source, table: dict, conc: Model, abst: Model) -> tuple[Expr, ...]:
