@@ -33,21 +33,17 @@ def resolve_model(arg: str | None) -> Path:
 
 def catalogues_for(model_path: Path, model_name: str) -> list[Path]:
     """Find the property files beside a model (``../properties/*.toml``) that name it."""
-    from .spec.source import read_toml
-
-    folder = model_path.resolve().parent.parent / "properties"
-    if not folder.is_dir():
-        folder = root() / "properties"
-    out = []
-    for f in sorted(folder.glob("*.toml")):
-        meta = read_toml(f).data.get("meta", {})
-        if isinstance(meta, dict) and meta.get("model") == model_name:
-            out.append(f)
-    return out
+    return _beside(model_path, "model", model_name)
 
 
 def refinements_for(model_path: Path, model_name: str) -> list[Path]:
     """Find the refinement mappings beside a model whose ``[meta] concrete`` names it."""
+    return _beside(model_path, "concrete", model_name)
+
+
+def _beside(model_path: Path, key: str, model_name: str) -> list[Path]:
+    """Return the files of the properties/ folder beside a model whose ``[meta] key`` is
+    the model's name (the installed copy's folder when the model has none beside it)."""
     from .spec.source import read_toml
 
     folder = model_path.resolve().parent.parent / "properties"
@@ -56,6 +52,6 @@ def refinements_for(model_path: Path, model_name: str) -> list[Path]:
     out = []
     for f in sorted(folder.glob("*.toml")):
         meta = read_toml(f).data.get("meta", {})
-        if isinstance(meta, dict) and meta.get("concrete") == model_name:
+        if isinstance(meta, dict) and meta.get(key) == model_name:
             out.append(f)
     return out
