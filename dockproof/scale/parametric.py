@@ -128,20 +128,17 @@ class View:
         self.host, self.t, self.inv, self.k = host, t, inv, k
         self.model = instantiate(host, k)
         self.where = _where(layout(host, k))
-        rows, gs = [], []
-        for combo in itertools.product(inv.reach, repeat=k):
-            for g in range(len(t.shared)):
-                if all(t.shared[g][j] >= sum(t.values[u][l] for l in combo)
-                       for j, u in inv.counting):
-                    rows.append(combo)
-                    gs.append(g)
-        self.rows = np.array(rows, dtype=np.int32).reshape(-1, k)
-        self.g = np.array(gs, dtype=np.int32)
-        self.left = np.array([[t.shared[g][j] for j, _ in inv.counting] for g in gs],
-                             dtype=np.int64).reshape(len(gs), -1)
-        for c, (_, u) in enumerate(inv.counting):
-            for i in range(k):
-                self.left[:, c] -= t.values[u][self.rows[:, i]]
+        reach = np.array(inv.reach, dtype=np.int32)
+        grids = np.meshgrid(*([reach] * k), np.arange(len(t.shared), dtype=np.int32),
+                            indexing="ij")
+        rows = np.stack([x.reshape(-1) for x in grids[:k]], axis=1)
+        g = grids[k].reshape(-1)
+        shared = np.array(t.shared, dtype=np.int64).reshape(len(t.shared), -1)
+        left = np.stack([shared[g, j] - sum(t.values[u][rows[:, i]].astype(np.int64)
+                                            for i in range(k))
+                         for j, u in inv.counting], axis=1)
+        keep = np.all(left >= 0, axis=1)
+        self.rows, self.g, self.left = rows[keep], g[keep], left[keep]
 
     def cols(self, sel=slice(None)):
         return _Cols(self.t, self.where, lambda i: self.rows[sel, i], self.g[sel])
@@ -157,7 +154,9 @@ def check(hp: HostProperty, host: Host, t: LocalTables, inv: Invariant,
                       "invariant and transition properties over every container (forall, sum), "
                       "without an actions list")
     k = max(1, len(hp.forall))
-    view = views.setdefault(k, View(host, t, inv, k))
+    if k not in views:
+        views[k] = View(host, t, inv, k)
+    view = views[k]
     sums = {host.template.variables[u].name: host.shared[j].name for j, u in inv.counting}
     try:
         text = " and ".join(f"({expand_view(hp.text['formula'], k, b, sums)})"
