@@ -20,7 +20,8 @@ into the container's `Config`. Keys (all under ``[conformance]``):
 ``[conformance.flags]``
     ``flag = "expression"`` (bool or int) for each observed flag (``hung``, ``usage``,
     ``mem_data``, ``fs_data``, ``oom_killed``, ``exit_code``, ``restart_count``). A flag an
-    adapter leaves out of its observation is not compared.
+    adapter leaves out of its observation is not compared. ``{ value = "expr", saturates =
+    "CONST" }``: a counter the model caps at CONST; there any observed value >= it matches.
 ``[conformance.triggers]``
     ``internal_action = "commanded_action"``: the command of the second provokes the first
     when the second is refused (``oom_kill = "alloc"``: asking for memory at the limit).
@@ -33,7 +34,10 @@ into the container's `Config`. Keys (all under ``[conformance]``):
     ``{ param = "p" }`` takes the parameter's value as is; with ``values = { <value> = X }``
     each parameter value maps to X: an integer, a constant's name, ``"unlimited"`` (memory:
     no limit), or a restart policy in which ``{name}`` is replaced by parameter ``name``'s
-    value (``"on-failure:{max_retries}"``). Fields left out keep `Config`'s default.
+    value (``"on-failure:{max_retries}"``). Instead of one value, a list of cases
+    ``[{ when = "parameter condition", value = X }, …, { value = X }]``: the first case
+    whose condition holds, else the last (e.g. ``"no"`` when ``max_retries == 0``, else
+    ``"no:{max_retries}"``, which Docker refuses). Fields left out keep `Config`'s default.
 
 A Docker-level model uses the same keys: statuses ``removed = ["none"]``,
 ``restarting = ["restarting"]``, flags ``oom_killed``/``exit_code``/``restart_count``,
@@ -70,7 +74,24 @@ class Expected:
 
     def to_json(self) -> dict[str, Any]:
         return {"status": list(self.statuses), "resources": sorted(self.resources),
-                "flags": dict(sorted(self.flags.items()))}
+                "flags": {k: str(v) if isinstance(v, AtLeast) else v
+                          for k, v in sorted(self.flags.items())}}
+
+
+@dataclass(frozen=True, slots=True)
+class AtLeast:
+    """An expected counter the model saturates: any observed value >= ``value`` matches."""
+
+    value: int
+
+    def matches(self, observed: Any) -> bool:
+        return isinstance(observed, int) and observed >= self.value
+
+    def __str__(self) -> str:
+        return f">={self.value}"
+
+    def __repr__(self) -> str:
+        return f">={self.value}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,8 +158,11 @@ def compare(expected: Expected, obs: Observation) -> list[Mismatch]:
     if obs.resources != expected.resources:
         out.append(Mismatch("resources", expected.resources, obs.resources))
     for k, v in expected.flags.items():
-        if k in obs.flags and obs.flags[k] != v:
-            out.append(Mismatch(k, v, obs.flags[k]))
+        if k not in obs.flags:
+            continue
+        seen = obs.flags[k]
+        if not v.matches(seen) if isinstance(v, AtLeast) else seen != v:
+            out.append(Mismatch(k, v, seen))
     return out
 
 
@@ -166,7 +190,7 @@ class _Builder:
     def build(self, t: Mapping[str, Any]) -> ConformanceMap:
         slot, status_map = self.status(t["status"])
         resources = self.exprs(t.get("resources", {}), "resources", RESOURCES, BOOL)
-        flags = self.exprs(t.get("flags", {}), "flags", FLAGS, None)
+        flags = self.flag_exprs(t.get("flags", {}))
         unobserved = self.unobserved(t.get("unobserved", []))
         return ConformanceMap(self.m, self.host_units(t.get("host_units", 20)), unobserved,
                         self.settle(t.get("settle", [])), self.triggers(t.get("triggers", {})),
@@ -215,6 +239,27 @@ class _Builder:
             self.read.update(n for n, _ in refs(e))
             out.append((name, _compile(e, self.m)))
         return tuple(out)
+
+    def flag_exprs(self, value: Any) -> tuple:
+        """Read the flags: ``"expr"``, or ``{ value = "expr", saturates = N }`` for a
+        counter the model caps at N (a constant's name or an integer): where the model's
+        value is N, any observed value >= N matches (Docker's RestartCount keeps counting)."""
+        t = self.table(value, "flags")
+        plain = {k: v for k, v in t.items() if not isinstance(v, dict)}
+        out = dict(self.exprs(plain, "flags", FLAGS, None))
+        for name in sorted(set(t) - set(plain)):
+            k = f"flags.{name}"
+            spec = self.table(t[name], k)
+            self.src.check_keys(spec, f"conformance.{k}", ("value", "saturates"),
+                                ("value", "saturates"))
+            (_, f), = self.exprs({name: spec["value"]}, "flags", FLAGS, None)
+            cap = spec["saturates"]
+            cap = self.m.constants.get(cap, cap) if isinstance(cap, str) else cap
+            if not isinstance(cap, int) or isinstance(cap, bool):
+                raise self.err(f"{k}.saturates", f"expected an integer or a constant's name, "
+                               f"got {spec['saturates']!r}", _hint(str(cap), self.m.constants))
+            out[name] = _saturating(f, cap)
+        return tuple(sorted(out.items()))
 
     def unobserved(self, value: Any) -> tuple[str, ...]:
         names = self.src.string_list(value, "conformance.unobserved")
@@ -293,9 +338,39 @@ class _Builder:
             shown = _toml_key(p.type, v)
             if shown not in values:
                 raise self.err(f"config.{name}.values", f"no value for {p.name} = {shown}")
-            table[v] = self.field_value(name, values[shown], f"config.{name}.values.{shown}")
+            table[v] = self.cases(name, values[shown], f"config.{name}.values.{shown}")
         slots = {q.name: (q.slot, q.type) for q in self.m.params}
-        return lambda s: _fill(table[s[p.slot]], s, slots)
+        return lambda s: _fill(_pick(table[s[p.slot]], s), s, slots)
+
+    def cases(self, name: str, v: Any, key: str) -> tuple[tuple[Any, Any], ...]:
+        """Read one value, or a list of ``{ when = "expr", value = X }`` cases (the first
+        whose parameter condition holds wins; the last one, without ``when``, is the
+        default): e.g. ``no = [{ when = "max_retries == 0", value = "no" },
+        { value = "no:{max_retries}" }]`` sends Docker's refused ``no:N``."""
+        if not isinstance(v, list):
+            return ((None, self.field_value(name, v, key)),)
+        if not v:
+            raise self.err(key, "expected a value or a non-empty list of cases")
+        params = {q.name for q in self.m.params}
+        out = []
+        for n, case in enumerate(v):
+            k = f"{key}[{n}]"
+            case = self.src.table(case, f"conformance.{k}")
+            last = n == len(v) - 1
+            self.src.check_keys(case, f"conformance.{k}", ("when", "value"),
+                                ("value",) if last else ("when", "value"))
+            if last and "when" in case:
+                raise self.err(k, "the last case is the default: it takes no 'when'")
+            when = None
+            if "when" in case:
+                e = self.src.expr(f"conformance.{k}.when", case["when"], self.scope)
+                stray = sorted(r for r, _ in refs(e) if r not in params)
+                if stray:
+                    raise self.err(f"{k}.when", f"'{stray[0]}' is not a parameter: a "
+                                   "configuration depends on parameters only")
+                when = _compile(e, self.m)
+            out.append((when, self.field_value(name, case["value"], f"{k}.value")))
+        return tuple(out)
 
     def identity(self, name: str, p) -> Callable[[tuple], Any]:
         want = BoolType if name == "oom_kill_disable" else IntType
@@ -320,6 +395,17 @@ class _Builder:
             raise self.err(key, f"expected a restart policy, got {v!r}",
                            _hint(str(v), _POLICIES))
         return v
+
+
+def _saturating(f: Callable[[tuple], Any], cap: int) -> Callable[[tuple], Any]:
+    def value(s: tuple) -> Any:
+        v = f(s)
+        return AtLeast(cap) if v == cap else v
+    return value
+
+
+def _pick(cases: tuple[tuple[Any, Any], ...], s: tuple) -> Any:
+    return next(value for when, value in cases if when is None or when(s))
 
 
 def _fill(value: Any, s: tuple, slots: Mapping[str, tuple]) -> Any:
