@@ -4,6 +4,11 @@
 only when named), ``exec:CMD`` (the jsonl subprocess protocol), ``mutant:NAME`` (a broken
 reference daemon, see `dockproof.reference.mutants`) and ``module:Class`` (any importable
 Python class or function that returns an adapter).
+
+``docker`` uses the daemon at `DOCKER_HOST` when it is set, else a private dockerd the tool
+starts (and stops at the end); ``podman`` always runs in a private Podman context
+(`dockproof.conformance.engines`). The factory returned is an `EngineFactory`: call it for
+an adapter (once per ``--jobs`` worker), `close()` it at the end of the run.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import importlib
 from typing import Callable
 
 from dockproof.conformance.adapter import Adapter
+from dockproof.conformance.engines import EngineFactory
 from dockproof.errors import InputError, UnavailableError, did_you_mean
 
 NAMED = {
@@ -19,15 +25,34 @@ NAMED = {
     "docker": "dockproof.adapters.docker:DockerAdapter",
     "podman": "dockproof.adapters.podman:PodmanAdapter",
 }
+#: Real engines: a private one unless DOCKER_HOST names the user's (docker only).
+ENGINES = ("docker", "podman")
 USAGE = "reference, docker, podman, exec:CMD, mutant:NAME or module:Class"
 
 
-def resolve(spec: str) -> Callable[[], Adapter]:
+def resolve(spec: str) -> EngineFactory:
     """Return a no-argument factory for the adapter ``spec`` names; bad names exit 2.
 
     >>> resolve("reference")().observe().status
     'none'
     """
+    return EngineFactory(_resolve(spec), spec) if spec not in ENGINES else _engine(spec)
+
+
+def _engine(spec: str) -> EngineFactory:
+    """Return the private-engine factory of ``docker`` / ``podman``; exit 3 if it cannot."""
+    from dockproof.conformance import engines
+
+    try:
+        factory = getattr(engines, f"{spec}_factory")(spec)
+    except ModuleNotFoundError as exc:
+        raise UnavailableError(f"adapter {spec}: {exc}") from None
+    make = factory._make
+    factory._make = _guarded(make, spec)
+    return factory
+
+
+def _resolve(spec: str) -> Callable[[], Adapter]:
     if spec.startswith("exec:"):
         cmd = spec[5:].strip()
         if not cmd:
@@ -65,11 +90,11 @@ def _import(spec: str, module: str, attr: str):
     return factory
 
 
-def _guarded(factory, spec: str) -> Callable[[], Adapter]:
+def _guarded(factory, spec: str) -> Callable[..., Adapter]:
     """Make an engine that cannot start (EngineUnavailable and the like) an exit-3 error."""
-    def make() -> Adapter:
+    def make(*engine) -> Adapter:
         try:
-            adapter = factory()
+            adapter = factory(*engine)
         except (RuntimeError, OSError) as exc:
             raise UnavailableError(f"adapter {spec} is unavailable: {exc}") from None
         for method in ("reset", "apply", "settle", "observe", "close"):

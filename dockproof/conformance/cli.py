@@ -11,16 +11,26 @@ from typing import TextIO
 
 EPILOG = """adapters:
   reference        the reference interpreter (in-process)
-  docker, podman   real engines (dockproof.adapters.docker / .podman)
+  docker           a real Docker Engine: the daemon at DOCKER_HOST if it is set, else a
+                   private dockerd that dockproof starts (own data root, socket, bridge
+                   under /tmp; needs root, docker.io, busybox-static) and stops at the end
+  podman           a real Podman, in a private context dockproof sets up (own storage,
+                   run root, events file) and removes at the end
   exec:CMD         any program speaking the jsonl protocol on stdin/stdout
                    (docs/adapter-protocol.md), e.g. exec:"node examples/adapters/node/sut.js"
   mutant:NAME      a deliberately broken reference daemon (dockproof.reference.mutants)
   module:Class     any importable Python class (or function) that returns an adapter
 
+recorded divergences (properties/divergences.toml beside the model, or --divergences):
+  a step that fails only the way a recorded entry of this engine and version says is a
+  KNOWN divergence: counted apart, never a pass; the run goes on. An entry that applied to
+  some step which then conformed is STALE (the engine changed: remove the entry).
+
 exit codes:
-  0  every step conformed
+  0  every step conformed (with --allow-known: or diverged only as recorded), no entry stale
   1  a divergence (expected versus observed is shown, with the command that replays it),
-     or an inconclusive step (an adapter's time window elapsed)
+     an inconclusive step (an adapter's time window elapsed), a stale entry, or a known
+     divergence without --allow-known
   2  bad input (model, trace, command line)
   3  the adapter is unavailable or stopped answering"""
 
@@ -44,9 +54,21 @@ def register(sub) -> None:
     p.add_argument("model", nargs="?", metavar="MODEL",
                    help="a model file or a built-in model's name (default: seed)")
     _common(p)
-    p.add_argument("--strategy", choices=("tour", "random", "hypothesis"), default="tour",
+    p.add_argument("--strategy", choices=("tour", "random", "hypothesis", "matrix"),
+                   default="tour",
                    help="tour: every transition at least once, with resets (default); random: "
-                   "seeded random walks; hypothesis: Hypothesis stateful testing (shrinks)")
+                   "seeded random walks; hypothesis: Hypothesis stateful testing (shrinks); "
+                   "matrix: every restart policy x exit 0 / exit 1 / OOM kill x with or "
+                   "without a manual stop before (short scenarios)")
+    p.add_argument("--config", action="append", default=[], metavar="PARAM=VALUE",
+                   help="only the configurations whose parameter has this value (repeat: "
+                   "values of one parameter are alternatives, parameters all apply), e.g. "
+                   "--config term=dies --config policy=always")
+    p.add_argument("--jobs", "-j", type=int, default=1, metavar="N",
+                   help="run independent segments (tour pieces between resets, matrix "
+                   "scenarios, random walks' containers) on N adapters at once, each with "
+                   "its own container; the report's order does not depend on N")
+
     p.add_argument("--seed", type=int, metavar="N",
                    help="seed for random and hypothesis (default: a fresh one, printed)")
     p.add_argument("--steps", type=int, metavar="N",
@@ -83,6 +105,13 @@ def _common(p) -> None:
     p.add_argument("--adapter", "-a", default="reference", metavar="ADAPTER",
                    help="the implementation under test (default: reference); see below")
     p.add_argument("--json", action="store_true", help="print one JSON document")
+    p.add_argument("--divergences", type=Path, metavar="FILE",
+                   help="recorded engine divergences (default: divergences.toml in the "
+                   "properties folder beside the model, when it names the model)")
+    p.add_argument("--no-divergences", action="store_true",
+                   help="judge without recorded divergences: every difference fails")
+    p.add_argument("--allow-known", action="store_true",
+                   help="exit 0 when every divergence is a recorded one (none stale)")
     p.add_argument("--trace-dir", type=Path, metavar="DIR",
                    help="write a divergence as ITF JSON into DIR (divergence.itf.json)")
     p.add_argument("-v", "--verbose", action="store_true",
@@ -110,34 +139,103 @@ def owned(adapter, err: TextIO):
 def _setup(args):
     from .. import builtin
     from ..adapters.resolve import resolve
+    from ..engines.statespace import explore
     from ..spec.loader import load_model
+    from . import configs
     from .harness import Harness
     from .oracle import Oracle
 
-    model = load_model(builtin.resolve_model(args.model))
-    oracle = Oracle(model)
+    path = builtin.resolve_model(args.model)
+    model = load_model(path)
+    selection = configs.parse(getattr(args, "config", []), model)
     factory = resolve(args.adapter)
-    return oracle, Harness(oracle), factory
+    oracle = Oracle(model, space=configs.restrict(explore(model), selection),
+                    unsupported=factory.unsupported)
+    args.restricted = configs.describe(selection, model)
+    args.catalogue = _catalogue(args, model, path)
+    return oracle, Harness(oracle, known=args.catalogue), factory
+
+
+def _catalogue(args, model, path):
+    from .. import builtin
+    from . import known
+
+    if getattr(args, "no_divergences", False):
+        return None
+    given = getattr(args, "divergences", None)
+    if given is not None:
+        return known.load(given, model)
+    found = [f for f in builtin.catalogues_for(path, model.name)
+             if f.name == "divergences.toml"]
+    return known.load(found[0], model) if found else None
+
+
+def _test(args, oracle, seed: int):
+    from . import generate
+    from .matrix import matrix
+
+    if args.strategy == "tour":
+        return generate.transition_tour(oracle, probes=not args.no_probes)
+    if args.strategy == "matrix":
+        return matrix(oracle)
+    return generate.random_walk(oracle, seed, args.steps or 2000)
 
 
 def cmd_conform(args, out: TextIO, err: TextIO) -> int:
-    from . import generate
+    from ..errors import InputError
     from .harness import Run
 
+    if args.jobs < 1 or (args.jobs > 1 and args.strategy == "hypothesis"):
+        raise InputError("--jobs", "DP608", f"--jobs {args.jobs}: give N >= 1 (hypothesis "
+                         "runs one worker)", "e.g. --jobs 2")
     oracle, harness, factory = _setup(args)
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**31)
-    _live(args, harness, oracle, out)
-    adapter = factory()
-    with owned(adapter, err):
-        if args.strategy == "hypothesis":
-            run = _hypothesis(harness, adapter, seed, args)
+    if args.jobs == 1:
+        _live(args, harness, oracle, out)
+    try:
+        if args.jobs > 1:
+            run = _parallel(args, oracle, harness, factory, seed, err)
         else:
-            test = generate.transition_tour(oracle, probes=not args.no_probes) \
-                if args.strategy == "tour" else \
-                generate.random_walk(oracle, seed, args.steps or 2000)
-            run = harness.run(test, adapter, shrink=not args.no_shrink)
+            adapter = factory()
+            with owned(adapter, err):
+                harness.engine = _identity(adapter)
+                if args.strategy == "hypothesis":
+                    run = _hypothesis(harness, adapter, seed, args)
+                else:
+                    run = harness.run(_test(args, oracle, seed), adapter,
+                                      shrink=not args.no_shrink)
+    finally:
+        factory.close()
     assert isinstance(run, Run)
-    return _report(run, oracle, args, out, err)
+    return _report(run, oracle, args, out, err, harness)
+
+
+def _identity(adapter) -> tuple[str, str]:
+    from .engines import engine_identity
+
+    return engine_identity(adapter)
+
+
+def _parallel(args, oracle, harness, factory, seed: int, err: TextIO):
+    from .harness import Harness
+    from .parallel import run_parallel, split
+
+    test = _test(args, oracle, seed)
+    if args.strategy == "tour":
+        test = split(oracle, test, max(50, test.steps // (4 * args.jobs) + 1))
+    with contextlib.ExitStack() as stack:
+        adapters = []
+        for _ in range(args.jobs):
+            adapters.append(stack.enter_context(owned(factory(), err)))
+        engine = _identity(adapters[0])
+        harness.engine = engine
+
+        def make(adapter):
+            if adapter is adapters[0]:
+                return harness
+            return Harness(oracle, known=harness.known.fresh() if harness.known else None,
+                           engine=engine)
+        return run_parallel(make, test, adapters, shrink=not args.no_shrink)
 
 
 def _hypothesis(harness, adapter, seed: int, args):
@@ -169,9 +267,11 @@ def _live(args, harness, oracle, out: TextIO) -> None:
         harness.on_step = lambda v: out.write(step_line(v, oracle) + "\n")
 
 
-def _report(run, oracle, args, out: TextIO, err: TextIO) -> int:
+def _report(run, oracle, args, out: TextIO, err: TextIO, harness=None) -> int:
     from .render import (divergence_itf, replay_command, to_json, write_junit,
                          write_summary)
+
+    verdicts = _known_verdicts(harness)
 
     d = run.divergence
     replay = replay_command(d, args.adapter, args.model) if d is not None else None
@@ -181,13 +281,44 @@ def _report(run, oracle, args, out: TextIO, err: TextIO) -> int:
         path.write_text(json.dumps(divergence_itf(d, oracle, args.adapter), indent=2) + "\n")
         err.write(f"wrote {path}\n")
     if args.json:
-        json.dump(to_json(run, oracle, args.adapter, args.verbose, replay), out, indent=2)
+        doc = to_json(run, oracle, args.adapter, args.verbose, replay)
+        doc.update(_known_json(run, verdicts, args))
+        json.dump(doc, out, indent=2)
         out.write("\n")
     else:
-        write_summary(run, oracle, args.adapter, out, replay)
+        write_summary(run, oracle, args.adapter, out, replay, verdicts,
+                      getattr(args, "restricted", ""))
     if getattr(args, "junit", None):
         write_junit(run, oracle, args.adapter, args.junit)
-    return run.exit_code
+    return exit_status(run, verdicts, getattr(args, "allow_known", False))
+
+
+def _known_verdicts(harness) -> dict | None:
+    """Return the recorded-divergence verdicts of the run's engine (None: no catalogue)."""
+    if harness is None or harness.known is None:
+        return None
+    cat, engine = harness.known, harness.engine
+    return {"engine": engine, "file": cat.path, "occurred": dict(sorted(cat.occurred.items())),
+            "entries": {e.id: e for e in cat.for_engine(engine)},
+            "stale": [e.id for e in cat.stale(engine)],
+            "unexercised": [e.id for e in cat.unexercised(engine)]}
+
+
+def _known_json(run, verdicts, args) -> dict:
+    from .render import known_json
+
+    return {"known": known_json(run, verdicts),
+            "exit_status": exit_status(run, verdicts, getattr(args, "allow_known", False))}
+
+
+def exit_status(run, verdicts: dict | None, allow_known: bool) -> int:
+    """Return 1 for a divergence, an inconclusive step, a stale entry or (without
+    ``allow_known``) a known divergence; else 0."""
+    if run.exit_code:
+        return 1
+    if verdicts is not None and verdicts["stale"]:
+        return 1
+    return 1 if run.known and not allow_known else 0
 
 
 def cmd_replay(args, out: TextIO, err: TextIO) -> int:
@@ -202,14 +333,18 @@ def cmd_replay(args, out: TextIO, err: TextIO) -> int:
     segments = from_commands(args.commands, oracle) if args.commands is not None \
         else from_itf(args.trace, oracle)
     _live(args, harness, oracle, out)
-    adapter = factory()
-    with owned(adapter, err):
-        # Parameters the configuration does not show leave several initial states: the
-        # implementation conforms if it conforms to one of them (else: the longest run).
-        runs = []
-        for seg in segments:
-            runs.append(harness.run(Test("replay", (seg,)), adapter, shrink=False))
-            if runs[-1].exit_code == 0:
-                break
+    try:
+        adapter = factory()
+        with owned(adapter, err):
+            harness.engine = _identity(adapter)
+            # Parameters the configuration does not show leave several initial states: the
+            # implementation conforms if it conforms to one of them (else: the longest run).
+            runs = []
+            for seg in segments:
+                runs.append(harness.run(Test("replay", (seg,)), adapter, shrink=False))
+                if runs[-1].exit_code == 0:
+                    break
+    finally:
+        factory.close()
     run = runs[-1] if runs[-1].exit_code == 0 else max(runs, key=lambda r: len(r.verdicts))
-    return _report(run, oracle, args, out, err)
+    return _report(run, oracle, args, out, err, harness)

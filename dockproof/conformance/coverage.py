@@ -25,6 +25,12 @@ class Coverage:
             self.edges.add(e)
             self.states.add(e[2])
 
+    def merge(self, other: "Coverage") -> None:
+        """Add what another worker's run covered (``--jobs``)."""
+        self.edges |= other.edges
+        self.states |= other.states
+        self.refusals |= other.refusals
+
     def refused(self, state: int, verb: str) -> None:
         self.refusals.add((self.oracle.space.states[state][self.oracle.map.status_slot], verb))
 
@@ -59,6 +65,22 @@ class Coverage:
             "refusals": sorted(f"{members[s]}:{v}" for s, v in self.refusals),
         }
 
+    def uncovered(self) -> dict[str, dict[str, int]]:
+        """Return the transitions not covered, counted per action under why: a host fault
+        stages them, the adapter cannot perform their command, their source state is
+        reached only through those, or (drivable) this run did not take them."""
+        o = self.oracle
+        acts = o.model.actions
+        reachable, _prev = o.distances(list(o.space.initial))
+        out: dict[str, dict[str, int]] = {}
+        for e in o.space.edges:
+            if e in self.edges:
+                continue
+            why = _why(o, e, reachable)
+            row = out.setdefault(why, {})
+            row[acts[e[1]].name] = row.get(acts[e[1]].name, 0) + 1
+        return {k: dict(sorted(v.items())) for k, v in sorted(out.items())}
+
     def missing(self) -> list[str]:
         """List the transitions not covered, as ``state --action--> state`` lines."""
         o = self.oracle
@@ -67,6 +89,20 @@ class Coverage:
         for s, a, d in sorted(set(o.space.edges) - self.edges):
             out.append(f"{m.render_state(o.space.states[s])} --{m.actions[a].name}-->")
         return out
+
+
+def _why(o: Oracle, e: Edge, reachable: dict) -> str:
+    a = o.model.actions[e[1]]
+    if e[1] in o.map.faults:
+        return f"needs a host fault to stage ({a.name}, [conformance] faults)"
+    verb = a.command or (o.key_of[o.map.triggers[e[1]]][0] if e[1] in o.map.triggers
+                         else None)
+    if verb in o.unsupported:
+        return f"the adapter cannot '{verb}': {o.unsupported[verb]}"
+    if e[0] not in reachable:
+        return "its source state is reached only through a host fault or a command the " \
+               "adapter cannot perform"
+    return "drivable, not taken by this run"
 
 
 def percent(pair: list[int]) -> str:

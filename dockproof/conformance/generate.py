@@ -150,7 +150,7 @@ def add_probes(oracle: Oracle, segments: list[Segment]) -> list[Segment]:
         steps.extend(_probes(oracle, state, slot, done))
         for step in seg.steps:
             steps.append(step)
-            post = oracle.respond(state, step.key).posts[0][0]
+            post = oracle.primary(oracle.respond(state, step.key))[0]
             state = oracle.settled(post) if step.settle else post
             if step.settle:
                 steps.extend(_probes(oracle, state, slot, done))
@@ -176,7 +176,7 @@ def _count_probes(segments: list[Segment], oracle: Oracle) -> int:
         for step in seg.steps:
             r = oracle.respond(state, step.key)
             n += not r.accepted
-            state = oracle.settled(r.posts[0][0]) if step.settle else r.posts[0][0]
+            state = oracle.settled(oracle.primary(r)[0]) if step.settle else oracle.primary(r)[0]
     return n
 
 

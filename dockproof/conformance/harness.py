@@ -8,7 +8,13 @@ implementation acts (``Step.settle`` false), call ``settle()`` and ``observe()``
   expected post-state through internal actions (the model is synchronised to it);
 - **fail**: anything else: the first divergence, shown expected-versus-observed;
 - **inconclusive**: the adapter raised `Inconclusive` or flagged the observation
-  ``inconclusive`` (its time window elapsed); the rest of that segment is skipped.
+  ``inconclusive`` (its time window elapsed); the rest of that segment is skipped;
+- **known**: a failure a recorded divergence of this engine explains (`known`); the run goes
+  on as the entry says (fields ignored for the rest of the segment, the model stays, or the
+  rest of the segment is skipped).
+
+A divergence on a real engine carries the kernel's evidence (`evidence`): cgroup files read
+at the moment it was met.
 
 A divergence is shrunk to a shortest one: the same command, from the nearest state (fewest
 commands after a reset) in which the model answers it the same way, replayed until it fails.
@@ -17,13 +23,15 @@ commands after a reset) in which the model answers it the same way, replayed unt
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
-from typing import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable
 
 from ..spec.model import Model
 from .adapter import Adapter, Observation, Outcome
 from .coverage import Coverage
+from .evidence import collect
 from .generate import Test, shortest_segment
+from .known import Catalogue, applicable, explain
 from .mapping import Expected, Mismatch, compare
 from .oracle import Key, Oracle, Response, Segment, error_pattern
 
@@ -39,7 +47,7 @@ class StepVerdict:
     segment: int
     index: int
     command: str
-    verdict: str  # pass | fail | inconclusive
+    verdict: str  # pass | fail | inconclusive | known
     kind: str     # the model's answer: ok | triggered | refused | quiet
     state: int    # model state before the command
     after: int | None
@@ -60,6 +68,7 @@ class Divergence:
     observed: Observation | None
     reasons: tuple[str, ...]
     model_steps: tuple[tuple[str | None, int], ...]  # the model's run up to `state`
+    evidence: tuple[tuple[str, str], ...] = ()  # kernel readings when it was met
 
     @property
     def length(self) -> int:
@@ -89,6 +98,11 @@ class Run:
         return sum(v.verdict == "pass" for v in self.verdicts)
 
     @property
+    def known(self) -> list[StepVerdict]:
+        """Return the steps a recorded divergence explained (``note``: the entry's id)."""
+        return [v for v in self.verdicts if v.verdict == "known"]
+
+    @property
     def exit_code(self) -> int:
         """0 only when every step conformed; an inconclusive step is not conformance."""
         return 1 if self.divergence is not None or self.inconclusive else 0
@@ -102,10 +116,14 @@ class Harness:
     """Judge adapters against one model's oracle."""
 
     def __init__(self, oracle: Oracle, on_step: Callable[[StepVerdict], None] | None = None,
-                 shrink_budget: int = 256) -> None:
+                 shrink_budget: int = 256, known: Catalogue | None = None,
+                 engine: tuple[str, str] = ("", "")) -> None:
         self.oracle = oracle
         self.on_step = on_step
         self.shrink_budget = shrink_budget
+        #: Recorded divergences, and the (name, version) of the engine they are matched on.
+        self.known = known
+        self.engine = engine
 
     @property
     def model(self) -> Model:
@@ -118,11 +136,16 @@ class Harness:
         for n, seg in enumerate(test.segments):
             div = self._segment(n, seg, adapter, run)
             if div is not None:
-                run.original = div
-                run.divergence = self.shrink(div, adapter) if shrink else div
+                self.conclude(run, div, adapter, shrink)
                 break
         run.seconds = time.perf_counter() - t0
         return run
+
+    def conclude(self, run: Run, div: Divergence, adapter: Adapter, shrink: bool) -> None:
+        """Record a divergence just met: its kernel evidence now, then shrink it."""
+        div = replace(div, evidence=collect(adapter))
+        run.original = div
+        run.divergence = self.shrink(div, adapter) if shrink else div
 
     def run_segment(self, seg: Segment, adapter: Adapter) -> Divergence | None:
         """Run one segment on its own; return its divergence, if any."""
@@ -137,15 +160,17 @@ class Harness:
         state = seg.initial
         cov.visit(state)
         trail: list[tuple[str | None, int]] = [(None, state)]
+        ignore: set[str] = set()  # fields a known divergence took out of this segment
         for i, step in enumerate(seg.steps):
             try:
-                verdict, state, div = self.judge(n, i, seg, step, state, adapter, trail, cov)
+                verdict, state, div = self.judge(n, i, seg, step, state, adapter, trail, cov,
+                                                 ignore)
             except Inconclusive as exc:
                 self._emit(run, StepVerdict(n, i, str(o.command(state, step.key)),
                                             "inconclusive", "", state, None, str(exc)))
                 return None
             self._emit(run, verdict)
-            if div is not None or verdict.verdict == "inconclusive" and verdict.after is None:
+            if div is not None or verdict.verdict != "pass" and verdict.after is None:
                 return div
         return None
 
@@ -155,13 +180,16 @@ class Harness:
             self.on_step(v)
 
     def judge(self, n: int, i: int, seg: Segment, step, state: int, adapter: Adapter,
-              trail: list, cov: Coverage):
+              trail: list, cov: Coverage, ignore: set[str] | None = None):
         """Perform and judge step ``i`` of segment ``n`` from model state ``state``; return
         (verdict, the synchronised state, the divergence or None). ``trail`` gets the
-        model's (action, state) steps; ``cov`` the transitions passed through."""
+        model's (action, state) steps; ``cov`` the transitions passed through; ``ignore``
+        the fields known divergences took out of the comparison (it may grow)."""
         o = self.oracle
+        ignore = set() if ignore is None else ignore
         r = o.respond(state, step.key)
         cmd = o.command(state, step.key)
+        entries = applicable(self.known, self.engine, step.key[0], o.space.states[state], r)
         outcome = adapter.apply(cmd)
         bad_outcome = _outcome_problem(r, outcome, step.key[0])
         observed = None
@@ -170,13 +198,13 @@ class Harness:
             observed = adapter.observe()
         flagged = observed is not None and bool(observed.flags.get("inconclusive"))
         if observed is None:  # not observed: the next command meets the raw post-state
-            dst, edges = r.posts[0]
+            dst, edges = o.primary(r)
             cov.take(edges)
             trail.extend((o.model.actions[e[1]].name, e[2]) for e in edges)
             return StepVerdict(n, i, str(cmd), "pass", r.kind, state, dst,
                                "not observed: the next command follows at once"), dst, None
         candidates = _candidates(o, r)
-        match = None if bad_outcome else _match(o, candidates, observed)
+        match = None if bad_outcome else _match(o, candidates, observed, frozenset(ignore))
         if match is not None:
             j, edges = match
             cov.take(edges)
@@ -190,12 +218,30 @@ class Harness:
             return StepVerdict(n, i, str(cmd), "inconclusive", r.kind, state, None,
                                "the adapter's time window elapsed"), state, None
         reasons = _reasons(o, r, candidates, outcome, observed, bad_outcome)
+        hit = explain(entries, o, state, r, candidates, _outcome_field(r, outcome),
+                      observed, frozenset(ignore))
+        if hit is not None:
+            return self._known(hit, n, i, cmd, r, state, trail, cov, ignore, reasons)
         steps = seg.steps[:i + 1]
         div = Divergence(Segment(seg.initial, steps),
                          tuple(_commands(o, seg.initial, steps)), state, step.key, r,
                          tuple(c for c, _ in candidates), outcome, observed, tuple(reasons),
                          tuple(trail))
         return StepVerdict(n, i, str(cmd), "fail", r.kind, state, None, reasons[0]), state, div
+
+    def _known(self, hit, n: int, i: int, cmd, r: Response, state: int, trail: list,
+               cov: Coverage, ignore: set[str], reasons: list[str]):
+        """Record a step a recorded divergence explains; go on as the entry says."""
+        entry, j, edges = hit
+        self.known.occurred[entry.id] = self.known.occurred.get(entry.id, 0) + 1
+        note = f"{entry.id}: {reasons[0]}"
+        if j is None:  # then = reset: the model cannot follow this container any further
+            return StepVerdict(n, i, str(cmd), "known", r.kind, state, None, note), state, None
+        if entry.then == "ignore":
+            ignore |= entry.fields
+        cov.take(edges)
+        trail.extend((self.oracle.model.actions[e[1]].name, e[2]) for e in edges)
+        return StepVerdict(n, i, str(cmd), "known", r.kind, state, j, note), j, None
 
     # -- shrinking -----------------------------------------------------------------------------
 
@@ -231,6 +277,17 @@ def _outcome_problem(r: Response, outcome: Outcome, verb: str) -> str | None:
     return None
 
 
+def _outcome_field(r: Response, outcome: Outcome) -> str | None:
+    """Return which part of the answer differs: ``outcome`` (accepted versus refused),
+    ``error`` (the refusal's text), or None."""
+    if r.accepted != outcome.ok and not (r.kind == "quiet" and outcome.ok):
+        return "outcome"
+    if not outcome.ok and r.errors and not any(
+            error_pattern(e).search(outcome.error or "") for e in r.errors):
+        return "error"
+    return None
+
+
 def _candidates(o: Oracle, r: Response) -> list[tuple[int, tuple]]:
     """List the states the observation after settle() may show, nearest first: the closure
     under internal actions, less the transient states (a settle action is still due)."""
@@ -243,10 +300,10 @@ def _candidates(o: Oracle, r: Response) -> list[tuple[int, tuple]]:
     return stable or list(seen.items())
 
 
-def _match(o: Oracle, candidates, observed: Observation):
+def _match(o: Oracle, candidates, observed: Observation, ignore: frozenset[str] = frozenset()):
     expected = o.expected
     for j, edges in candidates:
-        if not compare(expected[j], observed):
+        if not compare(expected[j], observed, ignore):
             return j, edges
     return None
 
@@ -270,5 +327,5 @@ def _commands(o: Oracle, initial: int, steps) -> list[str]:
     for step in steps:
         out.append(str(o.command(state, step.key)) + ("" if step.settle else " &"))
         r = o.respond(state, step.key)
-        state = o.settled(r.posts[0][0]) if step.settle else r.posts[0][0]
+        state = o.settled(o.primary(r)[0]) if step.settle else o.primary(r)[0]
     return out

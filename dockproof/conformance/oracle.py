@@ -14,7 +14,7 @@ import re
 from collections import deque
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from ..engines.compiled import predicate
 from ..engines.statespace import StateSpace, explore
@@ -63,15 +63,19 @@ class Oracle:
     """The model's reachable graph with its conformance mapping, cached per state."""
 
     def __init__(self, model: Model, mapping: ConformanceMap | None = None,
-                 space: StateSpace | None = None) -> None:
+                 space: StateSpace | None = None,
+                 unsupported: Mapping[str, str] | None = None) -> None:
         self.model = model
         self.map = mapping or load_mapping(model)
         self.space = space or explore(model)
         self.out = self.space.out_edges()
         acts = model.actions
         self.key_of = tuple((a.command, a.code) if a.command else None for a in acts)
-        self.keys: tuple[Key, ...] = tuple(sorted({k for k in self.key_of if k},
-                                                  key=lambda k: (k[0], k[1] or 0)))
+        #: Commands the adapter cannot perform (verb -> why): never generated.
+        self.unsupported = dict(unsupported or {})
+        self.keys: tuple[Key, ...] = tuple(sorted(
+            {k for k in self.key_of if k and k[0] not in self.unsupported},
+            key=lambda k: (k[0], k[1] or 0)))
         self.internal = frozenset(i for i, a in enumerate(acts) if a.internal)
         self._responses: dict[tuple[int, Key], Response] = {}
         self._closures: dict[int, tuple] = {}
@@ -114,6 +118,11 @@ class Oracle:
         if r is None:
             r = self._responses[(i, key)] = self._respond(i, key)
         return r
+
+    def primary(self, r: Response) -> tuple[int, tuple[Edge, ...]]:
+        """Return the post a plan follows: the first one no host fault (``faults``) stages."""
+        faults = self.map.faults
+        return next((p for p in r.posts if not p[1] or p[1][0][1] not in faults), r.posts[0])
 
     def _respond(self, i: int, key: Key) -> Response:
         key_of, trig = self.key_of, self.map.triggers
@@ -161,10 +170,12 @@ class Oracle:
         for a, d in self.out[i]:
             if a in self.map.settle:
                 out.append((0, None, (i, a, d)))
+        faults = self.map.faults
         for key in self.keys:
             r = self.respond(i, key)
-            if r.accepted and len(r.posts) == 1:
-                out.append((1, key, r.posts[0][1][0]))
+            posts = [p for p in r.posts if not p[1] or p[1][0][1] not in faults]
+            if r.accepted and len(posts) == 1:
+                out.append((1, key, posts[0][1][0]))
         return out
 
     def distances(self, sources: Sequence[int]) -> tuple[dict[int, int], dict[int, tuple]]:

@@ -12,10 +12,12 @@ from .oracle import Oracle
 
 
 def verdict_word(run: Run) -> str:
-    """Return ``conformed``, ``diverged`` or ``inconclusive``."""
+    """Return ``conformed``, ``diverged``, ``inconclusive`` or ``known divergences``."""
     if run.divergence is not None:
         return "diverged"
-    return "inconclusive" if run.inconclusive else "conformed"
+    if run.inconclusive:
+        return "inconclusive"
+    return "known divergences" if run.known else "conformed"
 
 
 def step_line(v: StepVerdict, oracle: Oracle) -> str:
@@ -28,13 +30,24 @@ def step_line(v: StepVerdict, oracle: Oracle) -> str:
 
 
 def write_summary(run: Run, oracle: Oracle, adapter: str, out: TextIO,
-                  replay: str | None = None) -> None:
-    """Write the run's header, step counts, coverage and the first divergence."""
+                  replay: str | None = None, known: dict | None = None,
+                  restricted: str = "") -> None:
+    """Write the run's header, step counts, coverage, the known divergences and the first
+    (unrecorded) divergence."""
     m, t = oracle.model, run.test
     seed = f", seed {t.seed}" if t.seed is not None else ""
     out.write(f"dockproof conform: model {m.name} ({m.path}), adapter {adapter}, "
               f"strategy {t.strategy}{seed}\n")
-    if t.stats:
+    if known is not None:
+        name, version = known["engine"]
+        out.write(f"  engine: {name} {version}; recorded divergences: {known['file']}\n")
+    if restricted:
+        out.write(f"  configurations: only {restricted} ({len(oracle.space.initial)} initial "
+                  "states; coverage counts this part of the model)\n")
+    if t.stats and "scenarios" in t.stats:
+        out.write(f"  matrix: {len(t.segments)} scenarios (restart policy | manual stop "
+                  f"before | how the run ends), {t.steps} commands\n")
+    elif t.stats:
         s = t.stats
         out.write(f"  tour: {s['resets']} resets + {s['length'] - s['resets']} commands "
                   f"({s['probes']} of them refusal probes); {s['transitions']} transitions, "
@@ -43,12 +56,51 @@ def write_summary(run: Run, oracle: Oracle, adapter: str, out: TextIO,
                   f"{s['length'] - s['probes']} = {(s['length'] - s['probes']) / s['bound']:.2f}"
                   f" x bound (optimal: min-cost flow + Euler circuit)\n")
     rate = len(run.verdicts) / run.seconds if run.seconds else 0.0
-    out.write(f"  steps: {run.passed} pass, {int(run.divergence is not None)} fail, "
-              f"{run.inconclusive} inconclusive in {run.seconds:.2f} s ({rate:,.0f} steps/s)\n")
+    out.write(f"  steps: {run.passed} pass, {len(run.known)} known divergence, "
+              f"{int(run.divergence is not None)} fail, {run.inconclusive} inconclusive in "
+              f"{run.seconds:.2f} s ({rate:,.2f} steps/s)\n")
     write_coverage(run, out)
+    if known is not None:
+        write_known(run, known, out)
     if run.divergence is not None:
         write_divergence(run, oracle, out, replay)
-    out.write(f"{verdict_word(run).upper()}\n")
+    word = verdict_word(run)
+    if known is not None and known["stale"] and run.divergence is None:
+        word += ", stale entries"
+    out.write(f"{word.upper()}\n")
+
+
+def write_known(run: Run, known: dict, out: TextIO) -> None:
+    """Write each recorded divergence met (with its first step), the stale ones and those
+    no step was about."""
+    entries, firsts = known["entries"], {}
+    for v in run.known:
+        firsts.setdefault(v.note.split(":", 1)[0], v)
+    for ident, count in known["occurred"].items():
+        e = entries.get(ident)
+        if e is None:
+            continue
+        v = firsts.get(ident)
+        where = f" first at {v.segment + 1}.{v.index + 1} `{v.command}`" if v else ""
+        out.write(f"KNOWN {ident} x{count}{where}: expected {e.expected}; observed "
+                  f"{e.observed} ({e.reason}{'; ' + e.link if e.link else ''})\n")
+    for ident in known["stale"]:
+        e = entries[ident]
+        out.write(f"STALE {ident} ({e.line}): it applied to steps that conformed; the engine "
+                  "no longer diverges this way: remove the entry\n")
+    if known["unexercised"]:
+        out.write(f"  recorded, not exercised by this run: {', '.join(known['unexercised'])}\n")
+
+
+def known_json(run: Run, known: dict | None) -> dict:
+    """Return the known divergences, stale and unexercised entries as JSON."""
+    if known is None:
+        return {"file": None, "occurred": {}, "stale": [], "unexercised": []}
+    return {"file": known["file"], "engine": list(known["engine"]),
+            "occurred": known["occurred"], "stale": known["stale"],
+            "unexercised": known["unexercised"],
+            "steps": [{"segment": v.segment + 1, "step": v.index + 1, "command": v.command,
+                       "entry": v.note.split(":", 1)[0], "note": v.note} for v in run.known]}
 
 
 def write_coverage(run: Run, out: TextIO) -> None:
@@ -59,6 +111,9 @@ def write_coverage(run: Run, out: TextIO) -> None:
     for title, key in (("action", "actions"), ("status", "statuses"), ("claim", "claims")):
         cells = [f"{k} {percent(v)}" for k, v in c[key].items()]
         out.write(f"  per {title}: " + ", ".join(cells) + "\n")
+    for why, per_action in run.coverage.uncovered().items():
+        cells = ", ".join(f"{a} {n}" for a, n in per_action.items())
+        out.write(f"  not covered, {why}: {sum(per_action.values())} ({cells})\n")
 
 
 def write_divergence(run: Run, oracle: Oracle, out: TextIO, replay: str | None) -> None:
@@ -83,6 +138,10 @@ def write_divergence(run: Run, oracle: Oracle, out: TextIO, replay: str | None) 
               + (_obs(d.observed.to_json()) if d.observed else "(not observed)") + "\n")
     for r in d.reasons:
         out.write(f"  - {r}\n")
+    if d.evidence:
+        out.write("  kernel evidence at the divergence:\n")
+        for what, reading in d.evidence:
+            out.write(f"    {what}: {reading}\n")
     if replay:
         out.write(f"  replay: {replay}\n")
 
@@ -124,7 +183,8 @@ def to_json(run: Run, oracle: Oracle, adapter: str, verbose: bool,
         "seed": run.test.seed, "verdict": verdict_word(run), "steps": len(run.verdicts),
         "passed": run.passed, "inconclusive": run.inconclusive,
         "seconds": round(run.seconds, 4), "tour": run.test.stats,
-        "coverage": run.coverage.summary(), "divergence": None,
+        "coverage": {**run.coverage.summary(), "uncovered": run.coverage.uncovered()},
+        "divergence": None,
     }
     if d is not None:
         out["divergence"] = {
@@ -135,6 +195,7 @@ def to_json(run: Run, oracle: Oracle, adapter: str, verbose: bool,
             "outcome": {"ok": d.outcome.ok, "error": d.outcome.error},
             "observed": d.observed.to_json() if d.observed else None,
             "reasons": list(d.reasons), "replay": replay,
+            "evidence": dict(d.evidence),
             "shrunk_from": run.original.length if run.original else d.length}
     if verbose:
         out["verdicts"] = [{"segment": v.segment + 1, "step": v.index + 1,
