@@ -165,9 +165,11 @@ def _catalogue(args, model, path):
     given = getattr(args, "divergences", None)
     if given is not None:
         return known.load(given, model)
-    found = [f for f in builtin.catalogues_for(path, model.name)
-             if f.name == "divergences.toml"]
-    return known.load(found[0], model) if found else None
+    for folder in (path.resolve().parent.parent / "properties", builtin.root() / "properties"):
+        f = folder / "divergences.toml"
+        if f.is_file() and known.about(f) == model.name:
+            return known.load(f, model)
+    return None
 
 
 def _test(args, oracle, seed: int):

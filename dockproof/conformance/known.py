@@ -1,10 +1,12 @@
 """Known divergences: real differences of an engine from the model, recorded as data.
 
-``properties/divergences.toml`` lists them (``[meta] model = "docker"``, then one
+``properties/divergences.toml`` lists them (``[meta] about = "docker"``: the model's name; not
+``model``, which would make `dockproof check` read it as a property catalogue; then one
 ``[[divergence]]`` table each):
 
 ``id``, ``engine`` (``docker``, ``podman``, ``reference``…), ``versions`` (version prefixes the
-entry holds for, e.g. ``["4.3"]``), ``command`` (the verb of the diverging step), optional
+entry holds for, e.g. ``["4.3"]``), ``command`` (the verb of the diverging step, or a list of
+verbs), optional
 ``action`` (the model action the step takes there, when the command has several) and ``when``
 (a condition on the model state before the step), ``fields`` (what differs: ``outcome`` —
 accepted versus refused —, ``error`` — the error text —, ``status``, ``resources`` or a flag
@@ -47,7 +49,7 @@ class Entry:
     id: str
     engine: str
     versions: tuple[str, ...]
-    command: str
+    commands: tuple[str, ...]
     action: int | None
     when: Callable[[tuple], bool] | None
     fields: frozenset[str]
@@ -61,7 +63,7 @@ class Entry:
     def applies(self, engine: tuple[str, str], verb: str, state: tuple, actions) -> bool:
         """Tell whether this entry is about ``verb`` in ``state`` on ``engine``."""
         name, version = engine
-        if name != self.engine or verb != self.command:
+        if name != self.engine or verb not in self.commands:
             return False
         if self.versions and not any(version.startswith(v) for v in self.versions):
             return False
@@ -137,15 +139,21 @@ def applicable(catalogue: Catalogue | None, engine, verb: str, s: tuple, r) -> l
     return found
 
 
+def about(path: str | Path) -> str | None:
+    """Return the model a divergences file is about (``[meta] about``), if it says."""
+    meta = read_toml(path).data.get("meta", {})
+    return meta.get("about") if isinstance(meta, dict) else None
+
+
 def load(path: str | Path, model: Model) -> Catalogue:
     """Read and validate a divergences file for ``model``; bad data exits 2, located."""
     src = read_toml(path)
     data = src.data
     src.check_keys(data, "", ("meta", "divergence"))
     meta = src.table(data.get("meta", {}), "meta")
-    if meta.get("model") != model.name:
-        raise src.error("meta.model", "DP620", f"the file is about model {meta.get('model')!r}, "
-                        f"not {model.name!r}")
+    if meta.get("about") != model.name:
+        raise src.error("meta.about", "DP620", f"the file is about model {meta.get('about')!r}, "
+                        f"not {model.name!r}", f'[meta] about = "{model.name}"')
     rows = data.get("divergence", [])
     if not isinstance(rows, list):
         raise src.error("divergence", "DP103", "expected [[divergence]] tables")
@@ -195,13 +203,14 @@ def _entry(src, model: Model, t: dict[str, Any], n: int) -> Entry:
     src = _Located(src, n)
     src.check_keys(t, key, _KEYS, ("id", "engine", "command", "fields", "then", "expected",
                                    "observed", "reason"))
-    for k in ("id", "engine", "command", "then", "expected", "observed", "reason"):
+    for k in ("id", "engine", "then", "expected", "observed", "reason"):
         if not isinstance(t[k], str) or not t[k]:
             raise src.error(f"{key}.{k}", "DP103", "expected a non-empty string")
     verbs = sorted({a.command for a in model.actions if a.command})
-    if t["command"] not in verbs:
-        raise _bad(src, f"{key}.command", f"'{t['command']}' is not a command of the model",
-                   t["command"], verbs)
+    commands = src.string_list(t["command"], f"{key}.command")
+    for c in commands:
+        if c not in verbs:
+            raise _bad(src, f"{key}.command", f"'{c}' is not a command of the model", c, verbs)
     fields = src.string_list(t["fields"], f"{key}.fields")
     for f in fields:
         if f not in FIELDS:
@@ -219,7 +228,7 @@ def _entry(src, model: Model, t: dict[str, Any], n: int) -> Entry:
     when = predicate(src.expr(f"{key}.when", t["when"], model.scope())) if "when" in t else None
     return Entry(t["id"], t["engine"], src.string_list(t.get("versions", []),
                                                        f"{key}.versions"),
-                 t["command"], action, when, frozenset(fields), t["then"], t["expected"],
+                 commands, action, when, frozenset(fields), t["then"], t["expected"],
                  t["observed"], t["reason"], str(t.get("link", "")),
                  f"{src.path}:{src.line}")
 
