@@ -1,0 +1,146 @@
+"""Recorded divergences: the data file, known / stale verdicts, exit statuses, config mapping."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from dockproof.conformance import known
+from dockproof.conformance.mapping import AtLeast, load_mapping
+from dockproof.errors import InputError
+from dockproof.spec.loader import load_model
+
+from helpers import ROOT, run_cli
+
+DOCKER = ROOT / "model" / "docker.toml"
+DIVERGENCES = ROOT / "properties" / "divergences.toml"
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_model(DOCKER)
+
+
+def test_the_recorded_divergences_load_and_each_has_a_reason(model):
+    cat = known.load(DIVERGENCES, model)
+    assert cat.entries
+    for e in cat.entries:
+        assert e.engine in ("docker", "podman") and e.reason and e.expected and e.observed
+    assert "podman-oomkilled-false" in {e.id for e in cat.entries}
+
+
+@pytest.mark.parametrize("row, key", [
+    ('command = "nap"', "command"),
+    ('fields = ["colour"]', "fields"),
+    ('then = "later"', "then"),
+    ('action = "pauze"', "action"),
+    ('when = "status == \'sleeping\'"', "when"),
+])
+def test_bad_entries_are_located_errors(tmp_path, model, row, key):
+    base = {"id": '"x"', "engine": '"podman"', "command": '"pause"', "fields": '["status"]',
+            "then": '"ignore"', "expected": '"a"', "observed": '"b"', "reason": '"c"'}
+    name = row.split(" = ")[0]
+    base[name] = row.split(" = ", 1)[1]
+    body = "\n".join(f"{k} = {v}" for k, v in base.items())
+    f = tmp_path / "d.toml"
+    f.write_text(f'[meta]\nabout = "docker"\n\n[[divergence]]\n{body}\n')
+    with pytest.raises(InputError) as exc:
+        known.load(f, model)
+    assert exc.value.location.line == 4 and key in str(exc.value.location.key)
+
+
+def test_a_file_about_another_model_is_refused(tmp_path, model):
+    f = tmp_path / "d.toml"
+    f.write_text('[meta]\nabout = "seed"\n')
+    with pytest.raises(InputError, match="about model 'seed'"):
+        known.load(f, model)
+
+
+def _entry_file(tmp_path: Path, engine: str, **fields: str) -> Path:
+    rows = {"id": '"rm-leaves-fs"', "engine": f'"{engine}"', "command": '"rm"',
+            "fields": '["resources", "status"]', "then": '"reset"',
+            "expected": '"rm removes the rw layer"', "observed": '"it stays"',
+            "reason": '"a deliberately broken daemon"', **fields}
+    f = tmp_path / "divergences.toml"
+    f.write_text('[meta]\nabout = "docker"\n\n[[divergence]]\n'
+                 + "\n".join(f"{k} = {v}" for k, v in rows.items()) + "\n")
+    return f
+
+
+def test_a_recorded_divergence_is_known_not_a_pass_and_the_run_goes_on(tmp_path):
+    # An entry claiming the reference's rm diverges: it never does, so once rm is sent the
+    # entry is stale (the run fails: the data is wrong); unexercised, it is only listed.
+    f = _entry_file(tmp_path, "reference")
+    code, out, _ = run_cli("conform", "docker", "--adapter", "reference", "--strategy",
+                           "matrix", "--divergences", str(f), "--config", "policy=no")
+    assert code == 0  # rm is never sent by the matrix: the entry is not exercised, not stale
+    assert "recorded, not exercised by this run: rm-leaves-fs" in out
+    code, out, _ = run_cli("conform", "docker", "--adapter", "reference", "--config",
+                           "policy=no", "--config", "term=dies", "--config", "mem_limit=false",
+                           "--config", "oom_kill_disable=false", "--divergences", str(f))
+    assert code == 1 and "STALE rm-leaves-fs" in out and "CONFORMED, STALE ENTRIES" in out
+
+
+def test_known_divergence_verdicts_and_exit_status(tmp_path):
+    """A broken reference daemon whose stop loses the file system's data: once recorded,
+    each such step is a known divergence (not a pass), and the run goes on to the end."""
+    f = _entry_file(tmp_path, "reference", id='"stop-loses-fs"', command='"stop"',
+                    fields='["fs_data"]', then='"ignore"')
+    args = ["conform", "docker", "--adapter", "mutant:stop_loses_fs", "--config",
+            "policy=no", "--config", "term=dies", "--config", "mem_limit=false", "--config",
+            "oom_kill_disable=false", "--divergences", str(f), "--json"]
+    code, out, _ = run_cli(*args)
+    doc = json.loads(out)
+    assert doc["verdict"] == "known divergences" and doc["divergence"] is None
+    assert doc["known"]["occurred"]["stop-loses-fs"] >= 1 and doc["known"]["stale"] == []
+    assert doc["passed"] + len(doc["known"]["steps"]) == doc["steps"]
+    assert code == 1 and doc["exit_status"] == 1
+    code, out, _ = run_cli(*args, "--allow-known")
+    assert code == 0
+    code, out, _ = run_cli(*args[:-3], "--no-divergences")  # unrecorded: a divergence
+    assert code == 1 and "DIVERGENCE" in out and "fs_data" in out
+
+
+def test_config_cases_send_the_retry_count_docker_refuses(model):
+    m = load_mapping(model)
+    from dockproof.engines.statespace import explore
+
+    space = explore(model)
+    shown = {str(m.config(space.states[i]).restart) for i in space.initial}
+    assert {"no", "no:1", "no:2", "always:2", "unless-stopped:1", "on-failure:0"} <= shown
+
+
+def test_saturated_counter_matches_any_higher_count():
+    assert AtLeast(2).matches(2) and AtLeast(2).matches(7) and not AtLeast(2).matches(1)
+
+
+def test_reference_conforms_to_the_docker_model_on_every_strategy():
+    for strategy in ("tour", "random", "hypothesis", "matrix"):
+        extra = ["--config", "policy=on-failure"] if strategy == "tour" else \
+            ["--seed", "3", "--steps", "400", "--examples", "20"]
+        if strategy == "matrix":
+            extra = []
+        code, out, _ = run_cli("conform", "docker", "--adapter", "reference", "--strategy",
+                               strategy, *extra)
+        assert code == 0, out[-2000:]
+        assert out.rstrip().endswith("CONFORMED")
+
+
+def test_uncovered_transitions_say_why():
+    code, out, _ = run_cli("conform", "docker", "--adapter", "reference", "--config",
+                           "policy=always", "--config", "mem_limit=false")
+    assert code == 0
+    assert "not covered, needs a host fault to stage (rm_fails" in out
+    assert "its source state is reached only through a host fault" in out
+    assert "drivable, not taken" not in out  # the tour takes every drivable transition
+
+
+def test_bad_config_selection_is_a_located_error():
+    code, _, err = run_cli("conform", "docker", "--adapter", "reference", "--config",
+                           "policy=sometimes")
+    assert code == 2 and "DP606" in err and "sometimes" in err
+    code, _, err = run_cli("conform", "docker", "--adapter", "reference", "--config",
+                           "polcy=no")
+    assert code == 2 and "policy" in err
