@@ -66,6 +66,9 @@ def register(sub) -> None:
 
 
 def cmd_host(args, out: TextIO, err: TextIO) -> int:
+    from ..errors import require
+
+    require("numpy", extra="scale")  # the scalable engines batch states with numpy
     from .hostcheck import engines_for, run_host
     from .instantiate import check_n
 

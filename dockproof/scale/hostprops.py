@@ -22,9 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..spec.model import Model
-from ..spec.properties import VERDICTS, Catalogue, Property, _property
+from ..spec.properties import VERDICTS, Property, _property
 from ..spec.source import Source, read_toml
-from .instantiate import prefix
 
 _AGG = {"sum": " + ", "all": " and ", "any": " or "}
 _EMPTY = {"sum": "0", "all": "true", "any": "false"}
@@ -133,12 +132,3 @@ def _one(src: Source, kind: str, name: str, body, model: Model, n: int,
                            for i in (range(n) if "{*}" in a else (0,))]
     return HostProperty(_property(src, kind, name, body, model, expect), forall, text,
                         actions_text)
-
-
-def catalogue(path: str | Path, props: list[HostProperty], model: Model) -> Catalogue:
-    """Wrap expanded host properties as an ordinary catalogue (for the existing engines)."""
-    return Catalogue(str(path), model.name, tuple(p.prop for p in props))
-
-
-def container_prefixes(n: int) -> list[str]:
-    return [prefix(i) for i in range(n)]

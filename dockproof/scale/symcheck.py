@@ -12,14 +12,14 @@ import itertools
 import numpy as np
 
 from ..engines.result import PROVED, REFUTED, UNKNOWN, Result, Trace
+from ..spec.expr import Const
 from ..spec.model import ACTORS, Model
 from .hostprops import HostProperty
-from .instantiate import Host, prefix
+from .instantiate import Host, layout, prefix
 from .local import LocalTables, build_tables
 from .symmetric import NAME, Exploration, _where, explore
 from .specialize import specialise
 from .vector import compile_vector
-from ..spec.expr import Const
 
 SUPPORTED = ("invariant", "transition")
 
@@ -108,7 +108,6 @@ def check_host(host: Host, model: Model, n: int, props: list[HostProperty],
                tables: LocalTables | None = None) -> tuple[Exploration, list[Result]]:
     """Explore once up to symmetry and decide every supported property."""
     t = tables or build_tables(host)
-    from .instantiate import layout
     where = _where(layout(host, n))
     checks = [Check(hp, model, t, where, n) for hp in props if hp.prop.kind in SUPPORTED]
     ex = explore(host, n, checks, max_states, t)
@@ -210,8 +209,3 @@ def _state(ex: Exploration, model: Model, locs: list[int], g: int) -> tuple:
     for j, slot in enumerate(ex.layout.shared):
         s[slot] = ex.tables.shared[g][j]
     return tuple(s)
-
-
-def run(host: Host, model: Model, n: int, props, max_states=None):
-    """Return (exploration, results); the entry point the CLI and benchmarks use."""
-    return check_host(host, model, n, props, max_states)

@@ -21,11 +21,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..engines.result import PROVED, REFUTED, UNKNOWN, Result
 from ..errors import InputError, Location
 from .instantiate import Host, Layout, instantiate, layout
 from .local import RANGE_ERROR, LocalTables, build_tables
-from .vector import compile_vector
 
 NAME = "symmetric"
 BYTEMAP_LIMIT = 1 << 30
@@ -106,25 +104,6 @@ class _Packer:
 
     def fresh(self, codes: np.ndarray) -> None:
         self.mark(np.unique(codes))
-
-
-class _Cols:
-    """Lazy columns of a batch of states, indexed by the instantiated model's slots."""
-
-    def __init__(self, tables: LocalTables, where: dict, rows, g, perm) -> None:
-        self.t, self.where, self.rows, self.g, self.perm = tables, where, rows, g, perm
-        self.cache: dict[int, np.ndarray] = {}
-
-    def __getitem__(self, slot: int) -> np.ndarray:
-        col = self.cache.get(slot)
-        if col is None:
-            kind, i, k = self.where[slot]
-            if kind == "c":
-                col = self.t.values[k][self.rows[:, self.perm[i]]]
-            else:
-                col = self.t.shared_values[k][self.g]
-            self.cache[slot] = col
-        return col
 
 
 def _where(lay: Layout) -> dict:
