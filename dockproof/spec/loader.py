@@ -34,6 +34,10 @@ def load_model(path: str | Path, lint: bool = True) -> Model:
 
 def build_model(src: Source) -> Model:
     d = src.data
+    if "host" in d:
+        raise src.error("host", "DP118", "this is a host template (a container model used N "
+                        "times with shared host variables), not a plain model",
+                        "check it with: dockproof host --containers N")
     src.check_keys(d, "", _TOP, required=("model", "variables", "actions"))
     meta = src.table(d["model"], "model")
     src.check_keys(meta, "model", ("name", "title", "source", "doc"), required=("name",))
