@@ -60,10 +60,14 @@ class Entry:
     link: str
     line: str  # file:line, for messages
 
-    def applies(self, engine: tuple[str, str], verb: str, state: tuple, actions) -> bool:
-        """Tell whether this entry is about ``verb`` in ``state`` on ``engine``."""
+    def applies(self, engine: tuple[str, str], verb: str, state: tuple, actions,
+                refusal: bool = True) -> bool:
+        """Tell whether this entry is about ``verb`` in ``state`` on ``engine``; an entry
+        about error texts only is about refusals that have a text (``refusal``)."""
         name, version = engine
         if name != self.engine or verb not in self.commands:
+            return False
+        if self.fields == {"error"} and not refusal:
             return False
         if self.versions and not any(version.startswith(v) for v in self.versions):
             return False
@@ -133,7 +137,8 @@ def applicable(catalogue: Catalogue | None, engine, verb: str, s: tuple, r) -> l
     if catalogue is None:
         return []
     actions = {e[1] for _d, edges in r.posts for e in edges}
-    found = [e for e in catalogue.entries if e.applies(engine, verb, s, actions)]
+    refusal = not r.accepted and bool(r.errors)
+    found = [e for e in catalogue.entries if e.applies(engine, verb, s, actions, refusal)]
     for e in found:
         catalogue.applied[e.id] = catalogue.applied.get(e.id, 0) + 1
     return found
