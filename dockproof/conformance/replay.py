@@ -28,11 +28,11 @@ def from_commands(text: str, oracle: Oracle) -> list[Segment]:
     parts = [p.strip() for p in text.split(";") if p.strip()]
     if not parts:
         raise InputError("--commands", "DP601", "no commands given", "e.g. 'run; pause'")
-    first = shlex.split(parts[0])
-    if first[0] not in ("create", "run"):
-        raise InputError("--commands", "DP601", f"the first command must be create or run, "
-                         f"not '{first[0]}'", "a replay starts from a new container")
-    initials = _initials_for(_config(first, parts[0].rstrip("& ")), oracle)
+    # Commands before the first create/run meet no container (a tour's refusal probes);
+    # the first create/run fixes the configuration; with none, any configuration will do.
+    makers = [p for p in parts if shlex.split(p)[0] in ("create", "run")]
+    initials = _initials_for(_config(shlex.split(makers[0]), makers[0].rstrip("& ")),
+                             oracle) if makers else sorted(oracle.space.initial)
     steps = []
     for p in parts:
         hurry = p.endswith("&")
