@@ -56,7 +56,9 @@ def _reason(e: Exception) -> str:
 class DockerAdapter(RealAdapter):
     """Drive one labelled container on a Docker daemon.
 
-    >>> adapter = DockerAdapter(daemon=PrivateDockerd())  # doctest: +SKIP
+    For example (needs root and docker.io; the tests do this through a fixture)::
+
+        adapter = DockerAdapter(daemon=PrivateDockerd())
     """
 
     def __init__(self, base_url: str | None = None, daemon: PrivateDockerd | None = None,

@@ -50,7 +50,9 @@ def error_text(stderr: bytes) -> str:
 class PodmanAdapter(RealAdapter):
     """Drive one labelled container in a private Podman context.
 
-    >>> adapter = PodmanAdapter(PrivatePodman())  # doctest: +SKIP
+    For example (needs root and podman; the tests do this through a fixture)::
+
+        adapter = PodmanAdapter(PrivatePodman())
     """
 
     def __init__(self, context: PrivatePodman, run_id: str | None = None,

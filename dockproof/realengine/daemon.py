@@ -95,10 +95,12 @@ class PrivateBridge:
 class PrivateDockerd:
     """A dockerd on a private data root, exec root, socket and (optional) bridge.
 
-    >>> d = PrivateDockerd()            # doctest: +SKIP
-    >>> d.start(); d.base_url           # doctest: +SKIP
-    'unix:///tmp/dockproof-…/docker.sock'
-    >>> d.close()                       # doctest: +SKIP
+    For example (needs root and docker.io)::
+
+        d = PrivateDockerd()
+        d.start()
+        d.base_url          # 'unix:///tmp/dockproof-…/docker.sock'
+        d.close()
 
     ``network`` is ``"bridge"`` (a private bridge: containers get an address) or ``"none"``
     (`--bridge none`: containers get a network namespace with only `lo`).
