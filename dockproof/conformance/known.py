@@ -11,7 +11,8 @@ verbs), optional
 (a condition on the model state before the step), ``fields`` (what differs: ``outcome`` —
 accepted versus refused —, ``error`` — the error text —, ``status``, ``resources`` or a flag
 such as ``oom_killed``), ``then`` (how the run goes on), ``expected``, ``observed``, ``reason``
-and ``link`` (upstream issue or source, where one exists).
+and ``link`` (upstream issue or source, where one exists); ``intermittent = true`` for one met
+in some runs only (a race): it is never reported stale.
 
 ``then``:
     ``ignore``: the listed fields are not compared for the rest of that container's run
@@ -39,7 +40,7 @@ from .mapping import FLAGS, compare
 FIELDS = ("outcome", "error", "status", "resources") + FLAGS
 THEN = ("ignore", "refused", "reset")
 _KEYS = ("id", "engine", "versions", "command", "action", "when", "fields", "then",
-         "expected", "observed", "reason", "link")
+         "expected", "observed", "reason", "link", "intermittent")
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class Entry:
     reason: str
     link: str
     line: str  # file:line, for messages
+    intermittent: bool = False  # met in some runs only: never reported stale
 
     def applies(self, engine: tuple[str, str], verb: str, state: tuple, actions,
                 refusal: bool = True) -> bool:
@@ -92,8 +94,8 @@ class Catalogue:
 
     def stale(self, engine: tuple[str, str]) -> list[Entry]:
         """List this engine's entries that applied to some step and never occurred."""
-        return [e for e in self.for_engine(engine)
-                if self.applied.get(e.id, 0) and not self.occurred.get(e.id, 0)]
+        return [e for e in self.for_engine(engine) if not e.intermittent
+                and self.applied.get(e.id, 0) and not self.occurred.get(e.id, 0)]
 
     def unexercised(self, engine: tuple[str, str]) -> list[Entry]:
         """List this engine's entries no step of the run was about."""
@@ -235,7 +237,14 @@ def _entry(src, model: Model, t: dict[str, Any], n: int) -> Entry:
                                                        f"{key}.versions"),
                  commands, action, when, frozenset(fields), t["then"], t["expected"],
                  t["observed"], t["reason"], str(t.get("link", "")),
-                 f"{src.path}:{src.line}")
+                 f"{src.path}:{src.line}", _flag(src, t, f"{key}.intermittent"))
+
+
+def _flag(src, t: dict[str, Any], key: str) -> bool:
+    v = t.get("intermittent", False)
+    if not isinstance(v, bool):
+        raise src.error(key, "DP103", f"expected true or false, got {v!r}")
+    return v
 
 
 def _bad(src, key: str, msg: str, got: str, choices) -> InputError:
