@@ -81,6 +81,11 @@ def test_a_recorded_divergence_is_known_not_a_pass_and_the_run_goes_on(tmp_path)
                            "policy=no", "--config", "term=dies", "--config", "mem_limit=false",
                            "--config", "oom_kill_disable=false", "--divergences", str(f))
     assert code == 1 and "STALE rm-leaves-fs" in out and "CONFORMED, STALE ENTRIES" in out
+    f = _entry_file(tmp_path, "reference", intermittent="true")  # a race: never stale
+    code, out, _ = run_cli("conform", "docker", "--adapter", "reference", "--config",
+                           "policy=no", "--config", "term=dies", "--config", "mem_limit=false",
+                           "--config", "oom_kill_disable=false", "--divergences", str(f))
+    assert code == 0 and "STALE" not in out
 
 
 def test_known_divergence_verdicts_and_exit_status(tmp_path):
