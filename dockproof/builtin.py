@@ -8,11 +8,14 @@ _HERE = Path(__file__).resolve().parent
 
 
 def root() -> Path:
-    """Return the folder that holds ``model/`` and ``properties/``."""
-    checkout = _HERE.parent
-    if (checkout / "model").is_dir() and (checkout / "properties").is_dir():
-        return checkout
-    return _HERE / "_builtin"
+    """Return the folder that holds ``model/`` and ``properties/``: the checkout this package
+    runs from, or the copy an installation put under ``<prefix>/share/dockproof``."""
+    import sys
+
+    for folder in (_HERE.parent, Path(sys.prefix) / "share" / "dockproof"):
+        if (folder / "model").is_dir() and (folder / "properties").is_dir():
+            return folder
+    return _HERE.parent
 
 
 def default_model() -> Path:
