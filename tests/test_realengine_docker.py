@@ -70,9 +70,18 @@ def test_pause_keeps_memory_charged_and_withdraws_cpu(adapter):
 
 
 def test_oom_kill_at_the_limit(adapter):
-    step(adapter, "run", Config(memory=3))
+    """The container holds its limit (2 units, the model's usage == LIMIT); asking for one
+    more unit reaches the kernel, which kills it (S7)."""
+    step(adapter, "run", Config(memory=2))
     for units in (1, 2):
         assert step(adapter, "alloc").flags["usage"] == units
+    assert step(adapter, "alloc").status == "exited"
+
+
+def test_oom_kill_exit_and_flag(adapter):
+    """An OOM kill exits 137; the engine's OOMKilled flag is compared per engine."""
+    step(adapter, "run", Config(memory=1))
+    assert step(adapter, "alloc").flags["usage"] == 1
     seen = step(adapter, "alloc")
     assert (seen.status, seen.flags["exit_code"]) == ("exited", 137)
     assert seen.flags["oom_killed"] is EXPECT["oom_killed_after_oom_kill"]
@@ -82,6 +91,7 @@ def test_oom_kill_at_the_limit(adapter):
 def test_oom_kill_disable_hangs_at_the_limit(adapter):
     step(adapter, "run", Config(memory=2, oom_kill_disable=True))
     step(adapter, "alloc")
+    assert step(adapter, "alloc").flags["usage"] == 2  # the limit is held, not exceeded
     seen = step(adapter, "alloc")
     assert seen.status == "running" and seen.flags["hung"]
     assert {"proc", "mem", "cpu"} <= seen.resources

@@ -374,7 +374,7 @@ def hang(adapter, side, monkeypatch, tries: int = 3) -> None:
             m.setattr(windows, "RESTART", 3.0)
             assert adapter.apply(Command("run", Config(memory=2, oom_kill_disable=True))).ok
             adapter.settle()
-            for _ in range(2):
+            for _ in range(3):  # two units fill the limit, the third waits for memory
                 assert adapter.apply(Command("alloc")).ok
                 adapter.settle()
         seen = adapter.observe()

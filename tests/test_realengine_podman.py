@@ -14,6 +14,7 @@ from dockproof.realengine.base import LABEL
 from test_realengine_docker import (  # noqa: F401  (collected again, on Podman)
     test_child_exit_takes_init_down, test_create_start_stop_start_keeps_fs_data_loses_mem_data,
     test_exit_code, test_on_failure_2_restarts_twice, test_oom_kill_at_the_limit,
+    test_oom_kill_exit_and_flag,
     test_oom_kill_disable_hangs_at_the_limit, test_pause_keeps_memory_charged_and_withdraws_cpu,
     test_refused_command_passes_the_engine_error_through)
 import test_realengine_docker as shared

@@ -89,8 +89,19 @@ class Teardown:
 
 
 def memory_bytes(config: Config) -> int | None:
-    """Return the `-m` limit in bytes for `config` (None: no limit)."""
-    return None if config.memory is None else config.memory * workload.UNIT_BYTES
+    """Return the `-m` limit in bytes for `config` (None: no limit).
+
+    The contract's limit is the number of units the container may *hold* (the model's
+    ``usage <= LIMIT``; the reference interpreter's rule): the LIMIT-th unit fits, the next
+    one reaches the kernel. A unit's holder costs about 8.33 MiB resident for 8 MiB of data
+    and the workload's init about 0.8 MiB (measured here), so the limit gets 1/16 per unit plus
+    half a unit of headroom: 2 units hold 17.5 MiB under 21 MiB, a third needs 25.8 MiB; at
+    MAX_UNITS (16), 134 MiB fit under 140 MiB and a 17th unit (142.5 MiB) does not.
+    """
+    if config.memory is None:
+        return None
+    unit = workload.UNIT_BYTES
+    return config.memory * (unit + unit // 16) + unit // 2
 
 
 def split_policy(policy: str) -> tuple[str, int]:
