@@ -9,6 +9,8 @@ import random
 from pathlib import Path
 from typing import TextIO
 
+from ..outputs import run_meta
+
 EPILOG = """adapters:
   reference        the reference interpreter (in-process)
   docker           a real Docker Engine: the daemon at DOCKER_HOST if it is set, else a
@@ -217,7 +219,28 @@ def cmd_conform(args, out: TextIO, err: TextIO) -> int:
     finally:
         factory.close()
     assert isinstance(run, Run)
-    return _report(run, oracle, args, out, err, harness)
+    code = _report(run, oracle, args, out, err, harness)
+    if args.strategy in ("random", "hypothesis") and not args.json:
+        out.write(f"reproduce with: {rerun_command(seed)}\n")
+    return code
+
+
+def rerun_command(seed: int) -> str:
+    """Return this very command line with its seed fixed, to replay a randomised run."""
+    import shlex
+    import sys
+
+    argv = list(sys.argv[1:])
+    for i, a in enumerate(argv):
+        if a == "--seed" and i + 1 < len(argv):
+            argv[i + 1] = str(seed)
+            break
+        if a.startswith("--seed="):
+            argv[i] = f"--seed={seed}"
+            break
+    else:
+        argv += ["--seed", str(seed)]
+    return shlex.join(["dockproof", *argv])
 
 
 def _identity(adapter) -> tuple[str, str]:
@@ -292,6 +315,9 @@ def _report(run, oracle, args, out: TextIO, err: TextIO, harness=None) -> int:
         err.write(f"wrote {path}\n")
     if args.json:
         doc = to_json(run, oracle, args.adapter, args.verbose, replay)
+        doc["meta"] = run_meta(args.command, oracle.model, {
+            k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()
+            if k not in ("func", "command", "json") and not callable(v)})
         doc.update(_known_json(run, verdicts, args))
         json.dump(doc, out, indent=2)
         out.write("\n")

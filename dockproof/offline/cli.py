@@ -53,9 +53,13 @@ def cmd_trace(args, out: TextIO, err: TextIO) -> int:
         if args.log != "-":
             stream.close()
     if args.json:
+        from ..outputs import run_meta
         doc = {"verdict": "rejected" if rejection else "accepted", "model": model.name,
                "summary": summary.to_json(),
-               "rejection": rejection.to_json() if rejection else None}
+               "rejection": rejection.to_json() if rejection else None,
+               "meta": run_meta("trace", model, {"log": args.log, "dialect": args.dialect,
+                                                 "vocab": str(args.vocab) if args.vocab
+                                                 else None})}
         json.dump(doc, out, indent=2, sort_keys=True)
         out.write("\n")
     else:
