@@ -126,6 +126,10 @@ def _state_index(st: Any, i: int, oracle: Oracle, shown: str) -> int:
             raise InputError(Location(shown, None, f"states[{i}].{v.name}"), "DP603",
                              f"missing variable '{v.name}' of model {m.name}")
         x = st[v.name]
+        if not isinstance(x, (bool, int, str)):
+            raise InputError(Location(shown, None, f"states[{i}].{v.name}"), "DP603",
+                             f"{v.name} must be a boolean, an integer or a string, not "
+                             f"{type(x).__name__}")
         members = getattr(v.type, "members", None)
         values.append(members.index(x) if members and x in members else x)
     j = oracle.space.index.get(tuple(values))

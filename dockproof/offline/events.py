@@ -40,13 +40,17 @@ def parse_docker(obj, file: str, line: int) -> Event:
                   "the input must be `docker events --format '{{json .}}'` lines") from None
     if kind != "container":
         return (str(kind), None, None, str(action), None)
+    if not isinstance(attrs, dict):
+        raise bad(file, line, "DP411", "Actor.Attributes must be an object")
     cid = actor.get("ID")
     if not isinstance(cid, str) or not cid or not isinstance(action, str):
         raise bad(file, line, "DP411", "a container event needs Actor.ID and Action strings")
     code = attrs.get("exitCode")
     if code is not None:
         code = _code(code, file, line)
-    return ("container", cid, attrs.get("name") or cid[:12], action.split(":", 1)[0], code)
+    name = attrs.get("name")
+    return ("container", cid, name if isinstance(name, str) and name else cid[:12],
+            action.split(":", 1)[0], code)
 
 
 def parse_podman(obj, file: str, line: int) -> Event:
@@ -64,13 +68,17 @@ def parse_podman(obj, file: str, line: int) -> Event:
     code = obj.get("ContainerExitCode")
     if action == "died":
         code = 0 if code is None else _code(code, file, line)
-    return ("container", cid, obj.get("Name") or cid[:12], action, code)
+    name = obj.get("Name")
+    return ("container", cid, name if isinstance(name, str) and name else cid[:12], action,
+            code)
 
 
 def _code(value, file: str, line: int) -> int:
+    if isinstance(value, bool) or isinstance(value, float) and not value.is_integer():
+        raise bad(file, line, "DP413", f"exit code {value!r} is not an integer")
     try:
         code = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise bad(file, line, "DP413", f"exit code {value!r} is not an integer") from None
     if not 0 <= code <= 255:
         raise bad(file, line, "DP413", f"exit code {code} is outside 0..255")
