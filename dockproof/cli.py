@@ -180,6 +180,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None,
     if not argv:
         argv = ["check"]
     args = parser.parse_args(argv)
+    args.argv = list(argv)  # the command line as given, for "reproduce with" lines
     if not getattr(args, "func", None):
         parser.print_help(out)
         return 2

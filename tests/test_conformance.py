@@ -258,7 +258,7 @@ def test_cli_replays_a_check_trace(tmp_path):
     (["conform", "--adapter", "mutant:stop_loses"], 2, "did you mean 'stop_loses_fs'"),
     (["conform", "--adapter", "nosuchmod:Thing"], 2, "no module 'nosuchmod'"),
     (["conform", "--adapter", "dockproof.adapters.reference:Nope"], 2, "has no class 'Nope'"),
-    (["replay", "--commands", "pause"], 2, "must be create or run"),
+    (["replay", "--commands", "run -m 9u"], 2, "--commands"),
     (["replay", "--commands", "run; fly"], 2, "no command 'fly'"),
     (["replay"], 2, "give either a TRACE file or --commands"),
 ])

@@ -45,7 +45,8 @@ def test_same_seed_same_json_report():
 
 def test_unseeded_run_prints_the_command_that_replays_it():
     first = _conform("--adapter", "reference", "--strategy", "random", "--steps", "300")
-    line = first.stdout.strip().splitlines()[-1]
+    assert first.stdout.rstrip().endswith("CONFORMED")
+    line = first.stderr.strip().splitlines()[-1]
     assert line.startswith("reproduce with: dockproof conform ")
     seed = re.search(r"--seed (\d+)$", line).group(1)
     assert f"seed {seed}" in first.stdout.splitlines()[0]

@@ -221,16 +221,29 @@ def cmd_conform(args, out: TextIO, err: TextIO) -> int:
     assert isinstance(run, Run)
     code = _report(run, oracle, args, out, err, harness)
     if args.strategy in ("random", "hypothesis") and not args.json:
-        out.write(f"reproduce with: {rerun_command(seed)}\n")
+        err.write(f"reproduce with: {rerun_command(getattr(args, 'argv', None), seed)}\n")
     return code
 
 
-def rerun_command(seed: int) -> str:
+def _parameters(args) -> dict:
+    """Return the command-line parameters of a run as plain JSON values."""
+    out = {}
+    for k, v in vars(args).items():
+        if isinstance(v, Path):
+            v = str(v)
+        if k in ("func", "command", "json", "argv") or not isinstance(v, (str, int, float, bool,
+                                                                    list, type(None))):
+            continue
+        out[k] = [str(x) for x in v] if isinstance(v, list) else v
+    return out
+
+
+def rerun_command(argv: list[str] | None, seed: int) -> str:
     """Return this very command line with its seed fixed, to replay a randomised run."""
     import shlex
     import sys
 
-    argv = list(sys.argv[1:])
+    argv = list(sys.argv[1:] if argv is None else argv)
     for i, a in enumerate(argv):
         if a == "--seed" and i + 1 < len(argv):
             argv[i + 1] = str(seed)
@@ -315,9 +328,7 @@ def _report(run, oracle, args, out: TextIO, err: TextIO, harness=None) -> int:
         err.write(f"wrote {path}\n")
     if args.json:
         doc = to_json(run, oracle, args.adapter, args.verbose, replay)
-        doc["meta"] = run_meta(args.command, oracle.model, {
-            k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()
-            if k not in ("func", "command", "json") and not callable(v)})
+        doc["meta"] = run_meta(args.command, oracle.model, _parameters(args))
         doc.update(_known_json(run, verdicts, args))
         json.dump(doc, out, indent=2)
         out.write("\n")
