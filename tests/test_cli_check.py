@@ -142,3 +142,20 @@ def test_check_docker_states_the_refinement_precisely():
     assert teeth["verdict"] == "REFUTED" and teeth["ok"]
     assert all("stale" in e["reason"] and "pause-is-different" in e["reason"]
                for e in teeth["engines"])
+
+
+def test_solver_timeout_gives_unknown_never_a_wrong_answer():
+    """A tiny --timeout makes Z3 give up: those properties are UNKNOWN (exit 1), and every
+    answer that did come back agrees with the unhurried run."""
+    code, out, _ = run_cli("check", "docker", "--engine", "smt", "--timeout", "0.001", "--json")
+    hurried = {r["id"]: r for r in json.loads(out)["results"]}
+    assert code == 1
+    timed_out = [r for r in hurried.values() if r["verdict"] == "UNKNOWN"
+                 and any("timed out (--timeout 0.001 s)" in (e["reason"] or "")
+                         for e in r["engines"])]
+    assert timed_out, "no query timed out: the test did not force the case"
+    _, out, _ = run_cli("check", "docker", "--engine", "explicit", "--json")
+    truth = {r["id"]: r["verdict"] for r in json.loads(out)["results"]}
+    for pid, r in hurried.items():
+        if r["verdict"] != "UNKNOWN":
+            assert r["verdict"] == truth[pid], pid

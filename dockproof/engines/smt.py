@@ -74,8 +74,10 @@ class SmtEngine:
         return s
 
     def _unknown(self, solver, stage: str) -> Outcome:
-        return Outcome("unknown", stage, reason=f"Z3 answered unknown at {stage}: "
-                       f"{solver.reason_unknown() or 'no reason given'}")
+        why = solver.reason_unknown() or "no reason given"
+        if self.timeout_ms and why in ("canceled", "timeout"):
+            why = f"timed out (--timeout {self.timeout_ms / 1000:g} s)"
+        return Outcome("unknown", stage, reason=f"Z3 answered unknown at {stage}: {why}")
 
     # ------------------------------------------------------------ properties
 
