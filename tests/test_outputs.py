@@ -84,3 +84,19 @@ def _check_json() -> dict:
 def test_json_is_reproducible():
     """Two runs give the same document, timings aside: traces, certificates, bounds."""
     assert _check_json() == _check_json()
+
+
+def test_conform_outputs_point_at_the_diverging_action(tmp_path):
+    code, _, _ = run_cli("conform", "--adapter", "mutant:pause_frees_memory", "--junit",
+                         str(tmp_path / "c.xml"), "--sarif", str(tmp_path / "c.sarif"),
+                         "--summary", str(tmp_path / "c.md"))
+    assert code == 1
+    log = json.loads((tmp_path / "c.sarif").read_text())
+    jsonschema.Draft4Validator(SCHEMA).validate(log)
+    (result,) = log["runs"][0]["results"]
+    loc = result["locations"][0]
+    assert loc["logicalLocations"][0]["fullyQualifiedName"] == "actions.pause"
+    assert loc["physicalLocation"]["artifactLocation"]["uri"].endswith("model/seed.toml")
+    root = ET.parse(tmp_path / "c.xml").getroot()
+    assert root.get("failures") == "1"
+    assert "**segment 1" in (tmp_path / "c.md").read_text()

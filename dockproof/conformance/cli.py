@@ -92,6 +92,11 @@ def register(sub) -> None:
                    help="report the divergence as met, without searching a shorter one")
     p.add_argument("--junit", type=Path, metavar="FILE",
                    help="also write JUnit XML (one test case per new container)")
+    p.add_argument("--sarif", type=Path, metavar="FILE",
+                   help="also write a SARIF 2.1.0 log; a divergence points at the model "
+                   "action (file, line, key) whose step diverged")
+    p.add_argument("--summary", type=Path, metavar="FILE",
+                   help="also write a Markdown summary (e.g. $GITHUB_STEP_SUMMARY)")
     p.set_defaults(func=cmd_conform)
 
     r = sub.add_parser(
@@ -314,8 +319,7 @@ def _live(args, harness, oracle, out: TextIO) -> None:
 
 
 def _report(run, oracle, args, out: TextIO, err: TextIO, harness=None) -> int:
-    from .render import (divergence_itf, replay_command, to_json, write_junit,
-                         write_summary)
+    from .render import divergence_itf, replay_command, to_json, write_summary
 
     verdicts = _known_verdicts(harness)
 
@@ -335,8 +339,12 @@ def _report(run, oracle, args, out: TextIO, err: TextIO, harness=None) -> int:
     else:
         write_summary(run, oracle, args.adapter, out, replay, verdicts,
                       getattr(args, "restricted", ""))
-    if getattr(args, "junit", None):
-        write_junit(run, oracle, args.adapter, args.junit)
+    from ..cli import write_ci_outputs
+    from .render import cases, verdict_word
+    write_ci_outputs(args, cases(run, oracle, args.adapter), "conform",
+                     f"dockproof conform: {oracle.model.name} against {args.adapter}",
+                     f"{verdict_word(run)}: {run.passed} steps passed, strategy "
+                     f"{run.test.strategy}")
     return exit_status(run, verdicts, getattr(args, "allow_known", False))
 
 

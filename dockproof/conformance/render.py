@@ -204,27 +204,34 @@ def to_json(run: Run, oracle: Oracle, adapter: str, verbose: bool,
     return out
 
 
-def write_junit(run: Run, oracle: Oracle, adapter: str, path) -> None:
-    """Write JUnit XML: one test case per segment (a new container and its commands)."""
-    import xml.etree.ElementTree as ET
+def cases(run: Run, oracle: Oracle, adapter: str):
+    """Return one CI `Case` per segment (a new container and its commands), located at the
+    model action whose step diverged, for JUnit, SARIF and Markdown (dockproof.outputs)."""
+    from ..outputs import Case
+    from ..spec.locate import line_of
 
+    m = oracle.model
+    try:
+        text = open(m.path, encoding="utf-8").read()
+    except OSError:
+        text = ""
     by_segment: dict[int, list[StepVerdict]] = {}
     for v in run.verdicts:
         by_segment.setdefault(v.segment, []).append(v)
-    suite = ET.Element("testsuite", name=f"dockproof.conform.{oracle.model.name}."
-                       f"{run.test.strategy}", tests=str(len(by_segment)),
-                       failures=str(int(run.divergence is not None)),
-                       skipped=str(sum(any(v.verdict == "inconclusive" for v in vs)
-                                       for vs in by_segment.values())),
-                       time=f"{run.seconds:.3f}")
+    out = []
+    suite = f"dockproof.conform.{m.name}.{run.test.strategy}"
     for n, vs in sorted(by_segment.items()):
-        case = ET.SubElement(suite, "testcase", classname=f"{adapter}",
-                             name=f"segment {n + 1}: {vs[0].command} (+{len(vs) - 1})")
-        failed = [v for v in vs if v.verdict == "fail"]
-        if failed:
-            f = ET.SubElement(case, "failure", message=failed[0].note)
-            f.text = "\n".join(f"{v.command}: {v.verdict}" for v in vs)
-        elif any(v.verdict == "inconclusive" for v in vs):
-            ET.SubElement(case, "skipped", message=next(
-                v.note for v in vs if v.verdict == "inconclusive"))
-    ET.ElementTree(suite).write(path, encoding="utf-8", xml_declaration=True)
+        failed = next((v for v in vs if v.verdict == "fail"), None)
+        unsure = next((v for v in vs if v.verdict == "inconclusive"), None)
+        verb = failed.command.split()[0] if failed else None
+        key = next((f"actions.{a.name}" for a in m.actions if a.command == verb), None)
+        out.append(Case(
+            id=f"segment {n + 1}: {vs[0].command} (+{len(vs) - 1})", suite=suite,
+            ok=failed is None and unsure is None, skipped=failed is None and unsure is not None,
+            verdict="fail" if failed else ("inconclusive" if unsure else "pass"),
+            message=(failed or unsure).note if (failed or unsure) else f"{len(vs)} steps",
+            details="\n".join(f"{v.command}: {v.verdict}" for v in vs),
+            file=m.path if failed else None, key=key,
+            line=line_of(text, key) if failed and key else None,
+            extra={"description": f"{adapter} conforms to {m.name} on this segment"}))
+    return out
