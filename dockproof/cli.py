@@ -111,7 +111,7 @@ def cmd_check(args, out: TextIO, err: TextIO) -> int:
     write_ci_outputs(args, cases(report), "check", f"dockproof check: {report.model.name}",
                      summary_line(report))
     if args.json:
-        json.dump(to_json(report, sys.argv[1:]), out, indent=2)
+        json.dump(to_json(report, args.argv), out, indent=2)
         out.write("\n")
     else:
         write_table(report, out, color=out.isatty(), all_traces=args.all_traces)

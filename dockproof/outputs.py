@@ -134,12 +134,13 @@ def write_json(path: Path, doc: dict) -> None:
     write(path, json.dumps(doc, indent=2) + "\n")
 
 
-def run_meta(command: str, model, parameters: dict | None = None) -> dict:
+def run_meta(command: str, model, parameters: dict | None = None,
+             argv: list[str] | None = None) -> dict:
     """Return the provenance block every ``--json`` report carries: the tool and its version,
     the command line, the model (path, name, a hash of its file) and the run's parameters."""
     import sys
 
     return {"tool": "dockproof", "version": __version__, "command": command,
-            "argv": sys.argv[1:],
+            "argv": list(sys.argv[1:] if argv is None else argv),
             "model_file": {"path": model.path, "name": model.name, "sha256_16": model.digest},
             "parameters": dict(sorted((parameters or {}).items()))}

@@ -332,7 +332,8 @@ def _report(run, oracle, args, out: TextIO, err: TextIO, harness=None) -> int:
         err.write(f"wrote {path}\n")
     if args.json:
         doc = to_json(run, oracle, args.adapter, args.verbose, replay)
-        doc["meta"] = run_meta(args.command, oracle.model, _parameters(args))
+        doc["meta"] = run_meta(args.command, oracle.model, _parameters(args),
+                               getattr(args, "argv", None))
         doc.update(_known_json(run, verdicts, args))
         json.dump(doc, out, indent=2)
         out.write("\n")

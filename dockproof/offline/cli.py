@@ -59,7 +59,7 @@ def cmd_trace(args, out: TextIO, err: TextIO) -> int:
                "rejection": rejection.to_json() if rejection else None,
                "meta": run_meta("trace", model, {"log": args.log, "dialect": args.dialect,
                                                  "vocab": str(args.vocab) if args.vocab
-                                                 else None})}
+                                                 else None}, getattr(args, "argv", None))}
         json.dump(doc, out, indent=2, sort_keys=True)
         out.write("\n")
     else:
