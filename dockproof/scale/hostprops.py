@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..spec.model import Model
-from ..spec.properties import VERDICTS, Property, _property
+from ..spec.properties import Property, _property, catalogue_meta
 from ..spec.source import Source, read_toml
 
 _AGG = {"sum": " + ", "all": " and ", "any": " or "}
@@ -98,12 +98,7 @@ def bindings(forall: tuple[str, ...], n: int) -> list[dict[str, str]]:
 def load_host_properties(path: str | Path, model: Model, n: int) -> list[HostProperty]:
     """Load a host catalogue and expand it for ``model`` (the host with ``n`` containers)."""
     src = read_toml(path)
-    d = dict(src.data)
-    meta = src.table(d.pop("meta", {}), "meta")
-    src.check_keys(meta, "meta", ("model", "expect", "doc"))
-    expect = meta.get("expect", "proved")
-    if expect not in VERDICTS:
-        raise src.error("meta.expect", "DP115", f"expect must be one of {VERDICTS}")
+    d, _, expect = catalogue_meta(src)
     out = []
     for kind, table in d.items():
         for name, body in src.table(table, kind).items():

@@ -18,31 +18,18 @@ from typing import Callable
 
 import numpy as np
 
-from ..spec.expr import And, Arith, Cmp, Const, Expr, Implies, Ite, Label, Not, Or, Ref
+from ..spec.expr import Dialect, Expr, render
+
+
+#: numpy over columns ``S``/``T`` and label arrays ``A``/``R``: element-wise connectives.
+NUMPY = Dialect(pre="S", post="T", action="A", actor="R", not_="_not({})", and_="_and({})",
+                and_sep=", ", or_="_or({})", or_sep=", ",
+                ite="_np.where({cond}, {then}, {other})")
 
 
 def to_numpy(e: Expr) -> str:
     """Return numpy source for ``e`` over ``S``/``T`` (columns), ``A``/``R`` (labels)."""
-    match e:
-        case Const(value=v):
-            return repr(v)
-        case Ref(slot=i, post=p):
-            return f"{'T' if p else 'S'}[{i}]"
-        case Label(which=w):
-            return "A" if w == "action" else "R"
-        case Not(arg=x):
-            return f"_not({to_numpy(x)})"
-        case And(args=xs):
-            return "_and(" + ", ".join(map(to_numpy, xs)) + ")" if xs else "True"
-        case Or(args=xs):
-            return "_or(" + ", ".join(map(to_numpy, xs)) + ")" if xs else "False"
-        case Implies(left=a, right=b):
-            return f"_or(_not({to_numpy(a)}), {to_numpy(b)})"
-        case Cmp(op=op, left=a, right=b) | Arith(op=op, left=a, right=b):
-            return f"({to_numpy(a)} {op} {to_numpy(b)})"
-        case Ite(cond=c, then=a, other=b):
-            return f"_np.where({to_numpy(c)}, {to_numpy(a)}, {to_numpy(b)})"
-    raise TypeError(f"not an expression: {e!r}")
+    return render(e, NUMPY)
 
 
 def _and(*xs):

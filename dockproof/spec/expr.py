@@ -379,26 +379,50 @@ def _walk_refs(e: Expr, out: set) -> None:
                 _walk_refs(x, out)
 
 
-def to_python(e: Expr) -> str:
-    """Compile to Python source over ``s`` (pre-state), ``t`` (post-state), ``a``/``r``
-    (the step's action and actor index)."""
+@dataclass(frozen=True)
+class Dialect:
+    """How source code in some target spells the IR's names and connectives."""
+
+    pre: str = "s"
+    post: str = "t"
+    action: str = "a"
+    actor: str = "r"
+    not_: str = "(not {})"
+    and_: str = "({})"
+    and_sep: str = " and "
+    or_: str = "({})"
+    or_sep: str = " or "
+    ite: str = "({then} if {cond} else {other})"
+
+
+PYTHON = Dialect()
+
+
+def render(e: Expr, d: Dialect = PYTHON) -> str:
+    """Compile ``e`` to source code in dialect ``d``: Python by default, over ``s``
+    (pre-state), ``t`` (post-state), ``a``/``r`` (the step's action and actor index)."""
     match e:
         case Const(value=v):
             return repr(v)
         case Ref(slot=i, post=p):
-            return f"{'t' if p else 's'}[{i}]"
+            return f"{d.post if p else d.pre}[{i}]"
         case Label(which=w):
-            return "a" if w == "action" else "r"
+            return d.action if w == "action" else d.actor
         case Not(arg=x):
-            return f"(not {to_python(x)})"
+            return d.not_.format(render(x, d))
         case And(args=xs):
-            return "(" + " and ".join(map(to_python, xs)) + ")" if xs else "True"
+            return d.and_.format(d.and_sep.join(render(x, d) for x in xs)) if xs else "True"
         case Or(args=xs):
-            return "(" + " or ".join(map(to_python, xs)) + ")" if xs else "False"
+            return d.or_.format(d.or_sep.join(render(x, d) for x in xs)) if xs else "False"
         case Implies(left=a, right=b):
-            return f"((not {to_python(a)}) or {to_python(b)})"
+            return d.or_.format(d.or_sep.join((d.not_.format(render(a, d)), render(b, d))))
         case Cmp(op=op, left=a, right=b) | Arith(op=op, left=a, right=b):
-            return f"({to_python(a)} {op} {to_python(b)})"
+            return f"({render(a, d)} {op} {render(b, d)})"
         case Ite(cond=c, then=a, other=b):
-            return f"({to_python(a)} if {to_python(c)} else {to_python(b)})"
+            return d.ite.format(cond=render(c, d), then=render(a, d), other=render(b, d))
     raise TypeError(f"not an expression: {e!r}")
+
+
+def to_python(e: Expr) -> str:
+    """Compile to Python source (see `render`)."""
+    return render(e, PYTHON)

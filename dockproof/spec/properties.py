@@ -54,15 +54,21 @@ class Catalogue:
     properties: tuple[Property, ...]
 
 
-def load_properties(path: str | Path, model: Model) -> Catalogue:
-    """Load a property file and type-check it against ``model``."""
-    src = read_toml(path)
+def catalogue_meta(src: Source) -> tuple[dict, dict, str]:
+    """Split a catalogue into its property tables, its ``[meta]`` and the default verdict."""
     d = dict(src.data)
     meta = src.table(d.pop("meta", {}), "meta")
     src.check_keys(meta, "meta", ("model", "expect", "doc"))
     expect = meta.get("expect", "proved")
     if expect not in VERDICTS:
         raise src.error("meta.expect", "DP115", f"expect must be one of {VERDICTS}")
+    return d, meta, expect
+
+
+def load_properties(path: str | Path, model: Model) -> Catalogue:
+    """Load a property file and type-check it against ``model``."""
+    src = read_toml(path)
+    d, meta, expect = catalogue_meta(src)
     props = []
     for kind, table in d.items():
         if kind not in KINDS:
