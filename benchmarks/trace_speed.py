@@ -17,7 +17,6 @@ import json
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -117,7 +116,6 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for n in args.events:
             log = Path(tmp) / f"events-{n}.jsonl"
-            t0 = time.perf_counter()
             build(log, n, args.live)
             size = log.stat().st_size / 2**20
             tn, tdt, trss, live = measure(CHILD_TRACE, log)

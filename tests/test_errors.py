@@ -6,7 +6,6 @@ Regenerate the goldens with ``pytest tests/test_errors.py --update-goldens`` (ne
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 

@@ -10,7 +10,6 @@ import random
 
 from hypothesis import given, settings, strategies as st
 
-from dockproof.errors import InputError
 from dockproof.spec.expr import ExprError, parse
 from dockproof.spec.loader import load_model
 

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from dockproof.engines import explicit
 from dockproof.engines.compiled import compile_model, predicate
 from dockproof.engines.result import PROVED, REFUTED, UNKNOWN
 from dockproof.engines.statespace import explore

@@ -11,7 +11,6 @@ runs the matrix and a short walk.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 

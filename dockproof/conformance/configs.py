@@ -55,7 +55,7 @@ def _value(p, text: str, item: str):
 
 def describe(selection: dict[int, frozenset], model: Model) -> str:
     """Return the restriction as ``name=v|w`` words (empty: every configuration)."""
-    from .mapping import _toml_key
+    from .mapping_config import _toml_key
 
     words = []
     for p in model.params:

@@ -116,8 +116,6 @@ def explain(entries: list[Entry], oracle, state: int, r, candidates, outcome_fie
             observed, ignore: frozenset[str]):
     """Return (entry, synchronised state or None, edges) for the first entry that explains a
     failed step, else None. ``candidates``: the states the model allows after the step."""
-    s = oracle.space.states[state]
-    actions = {e[1] for _d, edges in r.posts for e in edges}
     for entry in entries:
         if outcome_field is not None and outcome_field not in entry.fields:
             continue

@@ -60,7 +60,7 @@ from ..spec.model import Model
 from ..spec.source import Source, read_toml
 from ..spec.types import BOOL, EnumType
 from .adapter import RESOURCES, STATUSES, Config, Observation
-from .mapping_config import ConfigReader, _toml_key
+from .mapping_config import ConfigReader
 
 FLAGS = ("hung", "usage", "mem_data", "fs_data", "oom_killed", "exit_code", "restart_count")
 _KEYS = ("host_units", "unobserved", "settle", "status", "resources", "flags", "triggers",

@@ -15,7 +15,7 @@ from ..errors import require
 from .adapter import Adapter
 from .coverage import Coverage
 from .harness import Divergence, Harness
-from .oracle import Oracle, Segment, Step
+from .oracle import Segment, Step
 
 
 class DivergenceFound(AssertionError):

@@ -213,7 +213,6 @@ class SmtEngine:
     def decide(self, goal, with_step: bool = False, title: str = "") -> Outcome:
         """Decide whether a state (or, ``with_step``, a step) satisfying ``goal`` is
         reachable."""
-        z3, enc = self.z3, self.enc
         bmc = _Bmc(self, goal, with_step, title)
         hit = bmc.at(0)
         if hit is not None:
@@ -391,7 +390,7 @@ def houdini(engine: SmtEngine, candidates):
     Each round asks Z3 for a state (or step) that breaks some live candidate and drops every
     candidate that the state breaks, evaluated in Python on the state Z3 returned.
     """
-    z3, enc = engine.z3, engine.enc
+    enc = engine.enc
     s, t = enc.state("H0"), enc.state("H1")
     alive = list(candidates)
     init = engine.solver()

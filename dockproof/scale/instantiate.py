@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError, Location
-from ..spec.expr import And, Const, Expr, Ite, Not, Or, Implies, Cmp, Arith, Ref, Scope
+from ..spec.expr import And, Expr, Ite, Not, Or, Implies, Cmp, Arith, Ref, Scope
 from ..spec.loader import _cites, _literal, _name, _type, load_model
 from ..spec.model import Action, Assign, ErrorCase, Model, Variable
 from ..spec.source import Source, read_toml

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import InputError, Location
-from .instantiate import Host, Layout, instantiate, layout
+from .instantiate import Host, Layout, layout
 from .local import RANGE_ERROR, LocalTables, build_tables
 
 NAME = "symmetric"

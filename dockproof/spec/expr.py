@@ -20,7 +20,7 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from .types import BOOL, INT, BoolType, EnumType, IntType, Type, same_kind
+from .types import BOOL, INT, EnumType, IntType, Type, same_kind
 
 # ---------------------------------------------------------------- the IR
 
