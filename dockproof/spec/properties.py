@@ -110,20 +110,20 @@ def _property(src: Source, kind: str, name: str, body: Any, model: Model,
 
 
 def _action_names(src: Source, value: Any, key: str, model: Model) -> tuple[str, ...]:
-    names = src.string_list(value, key)
-    known = [a.name for a in model.actions]
-    for n in names:
-        if n not in known:
-            raise src.error(key, "DP105", f"unknown action '{n}'", did_you_mean(n, known))
-    return names
+    return _names(src, value, key, [a.name for a in model.actions], "action", "DP105")
 
 
 def _var_names(src: Source, value: Any, key: str, model: Model) -> tuple[str, ...]:
+    return _names(src, value, key, [v.name for v in model.variables], "variable", "DP101")
+
+
+def _names(src: Source, value: Any, key: str, known: list[str], what: str,
+           code: str) -> tuple[str, ...]:
+    """Read a list of names at ``key``; each must be one of ``known``."""
     names = src.string_list(value, key)
-    known = [v.name for v in model.variables]
     for n in names:
         if n not in known:
-            raise src.error(key, "DP101", f"unknown variable '{n}'", did_you_mean(n, known))
+            raise src.error(key, code, f"unknown {what} '{n}'", did_you_mean(n, known))
     return names
 
 
