@@ -1,10 +1,12 @@
 """Shared fixtures: the private real engines (started once per session, torn down at the end,
-never a default daemon) and the goldens switch."""
+never a default daemon), the seed model's conformance oracle and tour, and the goldens switch."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
+
+import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -14,6 +16,24 @@ from dockproof.realengine.pytest_fixtures import (  # noqa: E402,F401
     podman_adapter,
     podman_engine,
 )
+
+
+@pytest.fixture(scope="module")
+def oracle():
+    """The seed model's conformance oracle (its explored graph), once per module."""
+    from dockproof.conformance.oracle import Oracle
+    from dockproof.spec.loader import load_model
+    from helpers import SEED
+
+    return Oracle(load_model(SEED))
+
+
+@pytest.fixture(scope="module")
+def tour(oracle):
+    """The seed model's transition tour."""
+    from dockproof.conformance.generate import transition_tour
+
+    return transition_tour(oracle)
 
 
 def pytest_addoption(parser):

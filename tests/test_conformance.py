@@ -9,7 +9,7 @@ import pytest
 
 from dockproof.adapters.reference import ReferenceAdapter
 from dockproof.conformance.adapter import Config, Observation
-from dockproof.conformance.generate import minimum_resets, random_walk, transition_tour
+from dockproof.conformance.generate import minimum_resets, random_walk
 from dockproof.conformance.harness import Harness, Inconclusive
 from dockproof.conformance.mapping import compare, load_mapping
 from dockproof.conformance.oracle import Oracle
@@ -21,16 +21,6 @@ from dockproof.reference.mutants import MUTANTS
 from dockproof.spec.loader import load_model
 
 from helpers import ROOT, SEED, edited_model, run_cli
-
-
-@pytest.fixture(scope="module")
-def oracle():
-    return Oracle(load_model(SEED))
-
-
-@pytest.fixture(scope="module")
-def tour(oracle):
-    return transition_tour(oracle)
 
 
 # -- the mapping ---------------------------------------------------------------------------

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from dockproof.conformance.generate import random_walk, transition_tour
+from dockproof.conformance.generate import random_walk
 from dockproof.conformance.harness import Harness
 from dockproof.conformance.oracle import Oracle
 from dockproof.conformance.stateful import run_hypothesis
 from dockproof.reference.mutants import MUTANTS
-from dockproof.spec.loader import load_model
 
-from helpers import SEED
 
 # Where each mutant's broken rule shows: in a state satisfying the predicate (over the
 # model's variables), when one of the actions (if given) is taken from it, or any command
@@ -34,16 +32,6 @@ WHERE = {
     "exit_zero_stays_down": (("exit_ok",), lambda s: s["restart"]),
     "pause_twice_accepted": (None, lambda s: s["status"] == "paused"),
 }
-
-
-@pytest.fixture(scope="module")
-def oracle():
-    return Oracle(load_model(SEED))
-
-
-@pytest.fixture(scope="module")
-def tour(oracle):
-    return transition_tour(oracle)
 
 
 def shortest(oracle: Oracle, name: str) -> int:
