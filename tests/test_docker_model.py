@@ -103,7 +103,10 @@ BASE = {"max_retries": 0, "mem_limit": False, "oom_kill_disable": False, "term":
     ("unless-stopped", ["run", "stop"], "exited"),
     ("unless-stopped", ["run", "kill"], "exited"),
     ("on-failure", ["run"], "running"),            # shutdown exit 143: non-zero
-    ("on-failure", ["run", "exit_zero"], "exited"),
+    ("on-failure", ["run", "exit_zero", "handle_exit"], "exited"),
+    # the shutdown meets an exit not handled yet: handled as "no restart", the count stays 0,
+    # so restore restarts on-failure:1 (met in a tour of the real dockerd)
+    ("on-failure", ["run", "child_exit"], "running"),
 ])
 def test_daemon_restart_restores_as_measured(model, policy, before, after):
     params = dict(BASE, policy=policy)
@@ -127,15 +130,39 @@ def predicate_holds(model, params, actions, name) -> bool:
 def test_on_failure_2_runs_three_times(model):
     # engine-facts §3.2, e4: on-failure:N permits N restarts, N+1 runs
     params = dict(BASE, policy="on-failure", max_retries=2)
-    s = run(model, params, ["run", "exit_nonzero", "auto_restart", "exit_nonzero",
-                            "auto_restart", "exit_nonzero"])
+    s = run(model, params, ["run", "exit_nonzero", "handle_exit", "auto_restart",
+                            "exit_nonzero", "handle_exit", "auto_restart", "exit_nonzero",
+                            "handle_exit"])
     assert s["status"] == "exited" and s["restart_count"] == 2
 
 
 def test_oom_killed_is_sticky_across_start(model):
     # engine-facts §4.1 item 2, e7 res-oom5
     params = dict(BASE, policy="no", mem_limit=True)
-    s = run(model, params, ["run", "alloc", "alloc", "oom_kill", "start"])
+    s = run(model, params, ["run", "alloc", "alloc", "oom_kill", "handle_exit", "start"])
     assert s["status"] == "running" and s["oom_killed"]
-    s = run(model, params, ["run", "alloc", "alloc", "oom_kill", "start", "stop"])
+    s = run(model, params, ["run", "alloc", "alloc", "oom_kill", "handle_exit", "start", "stop"])
     assert not s["oom_killed"] and s["exit_class"] == "nonzero"
+
+
+def test_a_kill_before_the_exit_is_handled_cancels_the_restart(model):
+    # daemon/kill.go killWithSignal: ExitOnNext before the exit event is processed; met on the
+    # real dockerd in a tour: `run --restart=always; exit 0 &; kill` -> exited, RestartCount 0
+    params = dict(BASE, policy="always")
+    pending = run(model, params, ["run", "exit_zero"])
+    assert pending["status"] == "running" and pending["exit_pending"] and not pending["proc"]
+    for verb in ("kill_exiting", "stop_exiting"):
+        s = run(model, params, ["run", "exit_zero", verb])
+        assert (s["status"], s["restart_count"], s["exit_class"], s["manually_stopped"]) == \
+            ("exited", 0, "zero", True)
+    s = run(model, params, ["run", "exit_zero", "handle_exit", "kill_restarting"])
+    assert (s["status"], s["restart_count"]) == ("exited", 1)
+    compiled = compile_model(model)
+    names = [a.name for a in model.actions]
+    state = model.initial_states()
+    for verb in ("kill", "stop", "pause", "alloc", "exit_zero"):  # not while the exit is pending
+        s0 = next(x for x in state if model.state_json(x)["policy"] == "always"
+                  and all(model.state_json(x)[k] == v for k, v in BASE.items()))
+        for n in ("run", "exit_zero"):
+            s0 = compiled.steps[names.index(n)](s0)
+        assert compiled.steps[names.index(verb)](s0) is None, verb

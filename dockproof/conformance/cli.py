@@ -86,6 +86,10 @@ def register(sub) -> None:
                    "example (default 50)")
     p.add_argument("--examples", type=int, default=200, metavar="N",
                    help="hypothesis: examples to run (default 200)")
+    p.add_argument("--top-up", type=int, default=2, metavar="N",
+                   help="tour: after the tour, up to N rounds of short segments for the "
+                   "transitions it did not take because the implementation's timing led it "
+                   "elsewhere (default 2; 0: none)")
     p.add_argument("--no-probes", action="store_true",
                    help="tour: leave out the refused commands (refusal probes)")
     p.add_argument("--no-shrink", action="store_true",
@@ -202,6 +206,9 @@ def cmd_conform(args, out: TextIO, err: TextIO) -> int:
     from ..errors import InputError
     from .harness import Run
 
+    if args.top_up < 0:
+        raise InputError("--top-up", "DP608", f"--top-up {args.top_up}: give N >= 0",
+                         "e.g. --top-up 0 for the tour alone")
     if args.jobs < 1 or (args.jobs > 1 and args.strategy == "hypothesis"):
         raise InputError("--jobs", "DP608", f"--jobs {args.jobs}: give N >= 1 (hypothesis "
                          "runs one worker)", "e.g. --jobs 2")
@@ -221,6 +228,8 @@ def cmd_conform(args, out: TextIO, err: TextIO) -> int:
                 else:
                     run = harness.run(_test(args, oracle, seed), adapter,
                                       shrink=not args.no_shrink)
+                    run = _top_up(args, oracle, run, lambda t: harness.run(
+                        t, adapter, shrink=not args.no_shrink))
     finally:
         factory.close()
     assert isinstance(run, Run)
@@ -286,7 +295,38 @@ def _parallel(args, oracle, harness, factory, seed: int, err: TextIO):
                 return harness
             return Harness(oracle, known=harness.known.fresh() if harness.known else None,
                            engine=engine)
-        return run_parallel(make, test, adapters, shrink=not args.no_shrink)
+        run = run_parallel(make, test, adapters, shrink=not args.no_shrink)
+        return _top_up(args, oracle, run,
+                       lambda t: run_parallel(make, t, adapters, shrink=not args.no_shrink))
+
+
+def _top_up(args, oracle, run, execute):
+    """Run up to ``--top-up`` more rounds of a tour: one short segment per drivable
+    transition still not taken (the implementation's timing can lead a tour off its plan);
+    stop at a divergence, or when a round covers nothing new."""
+    from dataclasses import replace
+
+    from .generate import top_up
+
+    if args.strategy != "tour":
+        return run
+    for _ in range(args.top_up):
+        if run.divergence is not None:
+            break
+        test = top_up(oracle, run.coverage.edges)
+        if not test.segments:
+            break
+        before = len(run.coverage.edges)
+        more = execute(test)
+        offset = 1 + max((v.segment for v in run.verdicts), default=-1)
+        run.verdicts.extend(replace(v, segment=v.segment + offset) for v in more.verdicts)
+        run.coverage.merge(more.coverage)
+        run.divergence, run.original = more.divergence, more.original
+        run.seconds += more.seconds
+        run.top_up += len(test.segments)
+        if len(run.coverage.edges) == before:
+            break
+    return run
 
 
 def _hypothesis(harness, adapter, seed: int, args):

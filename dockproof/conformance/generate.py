@@ -208,6 +208,28 @@ def random_walk(oracle: Oracle, seed: int, steps: int = 1000, refuse: float = 0.
     return Test("random", tuple(segments), seed=seed)
 
 
+def top_up(oracle: Oracle, covered: set) -> Test:
+    """Plan one short segment per drivable transition a run did not take: the shortest
+    commands from a reset to its source state, then its command (for an internal step: the
+    commands that lead into its source, settled). A tour can miss some when the
+    implementation's timing chose another of the states the model allows (e.g. it handled
+    an exit before the next command came), which took it off the plan's path."""
+    from .coverage import missed
+
+    _dist, prev = oracle.distances(list(oracle.space.initial))
+    wanted: dict[tuple[int, Key | None], None] = {}
+    for e in missed(oracle, covered):
+        wanted.setdefault((e[0], oracle.key_of[e[1]]))
+    segments = []
+    for state, key in wanted:
+        initial, arcs = oracle.path(state, prev)
+        if key is not None:
+            arcs = arcs + [(key, None)]
+        if any(k is not None for k, _e in arcs):
+            segments.append(segment_of(oracle, initial, arcs))
+    return Test("tour", tuple(segments))
+
+
 def shortest_segment(oracle: Oracle, target: int, key: Key) -> Segment:
     """Return the shortest segment that reaches state ``target`` and then sends ``key``."""
     _dist, prev = oracle.distances(list(oracle.space.initial))

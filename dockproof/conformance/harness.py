@@ -1,7 +1,10 @@
 """Run a generated test against an adapter; judge every step against the model.
 
 Per step: apply the command; unless the next command must meet the state before the
-implementation acts (``Step.settle`` false), call ``settle()`` and ``observe()``. The verdict:
+implementation acts (``Step.settle`` false), call ``settle()`` and ``observe()``. A command
+that follows such a step is judged from every state the implementation may have reached by
+its own internal steps in the meantime (it may have handled an exit, or restarted). The
+verdict:
 
 - **pass**: the outcome is what the model says (accepted; refused with its error text; for a
   ``quiet`` refusal either) and the observation matches a state the model reaches from the
@@ -88,6 +91,7 @@ class Run:
     original: Divergence | None = None  # the divergence as first met, before shrinking
     coverage: Coverage | None = None
     seconds: float = 0.0
+    top_up: int = 0  # segments added after a tour for transitions it did not take
 
     @property
     def inconclusive(self) -> int:
@@ -162,9 +166,10 @@ class Harness:
         trail: list[tuple[str | None, int]] = [(None, state)]
         ignore: set[str] = set()  # fields a known divergence took out of this segment
         for i, step in enumerate(seg.steps):
+            hurried = i > 0 and not seg.steps[i - 1].settle
             try:
                 verdict, state, div = self.judge(n, i, seg, step, state, adapter, trail, cov,
-                                                 ignore)
+                                                 ignore, hurried)
             except Inconclusive as exc:
                 self._emit(run, StepVerdict(n, i, str(o.command(state, step.key)),
                                             "inconclusive", "", state, None, str(exc)))
@@ -180,48 +185,67 @@ class Harness:
             self.on_step(v)
 
     def judge(self, n: int, i: int, seg: Segment, step, state: int, adapter: Adapter,
-              trail: list, cov: Coverage, ignore: set[str] | None = None):
+              trail: list, cov: Coverage, ignore: set[str] | None = None,
+              hurried: bool = False):
         """Perform and judge step ``i`` of segment ``n`` from model state ``state``; return
         (verdict, the synchronised state, the divergence or None). ``trail`` gets the
         model's (action, state) steps; ``cov`` the transitions passed through; ``ignore``
-        the fields known divergences took out of the comparison (it may grow)."""
+        the fields known divergences took out of the comparison (it may grow).
+
+        ``hurried``: the previous command did not settle, so the implementation may or may
+        not have taken its own internal steps (handled an exit, restarted) before this
+        command arrived: the command is judged from each state the model reaches from
+        ``state`` through internal actions, nearest first, and the first that explains the
+        outcome and the observation is the one the model follows."""
         o = self.oracle
         ignore = set() if ignore is None else ignore
+        pres = o.closure(state) if hurried else ((state, ()),)
         r = o.respond(state, step.key)
         cmd = o.command(state, step.key)
-        entries = applicable(self.known, self.engine, step.key[0], o.space.states[state], r)
         outcome = adapter.apply(cmd)
-        bad_outcome = _outcome_problem(r, outcome, step.key[0])
+        problems = [(pre, path, o.respond(pre, step.key)) for pre, path in pres]
+        problems = [(pre, path, rp, _outcome_problem(rp, outcome, step.key[0]))
+                    for pre, path, rp in problems]
+        bad_outcome = problems[0][3]
         observed = None
-        if step.settle or bad_outcome:
+        if step.settle or all(p[3] for p in problems):
             adapter.settle()
             observed = adapter.observe()
         flagged = observed is not None and bool(observed.flags.get("inconclusive"))
         if observed is None:  # not observed: the next command meets the raw post-state
-            dst, edges = o.primary(r)
-            cov.take(edges)
-            trail.extend((o.model.actions[e[1]].name, e[2]) for e in edges)
-            return StepVerdict(n, i, str(cmd), "pass", r.kind, state, dst,
+            pre, path, rp, _ = next(p for p in problems if not p[3])
+            applicable(self.known, self.engine, step.key[0], o.space.states[pre], rp)
+            dst, edges = o.primary(rp)
+            cov.take(path + edges)
+            trail.extend((o.model.actions[e[1]].name, e[2]) for e in path + edges)
+            return StepVerdict(n, i, str(cmd), "pass", rp.kind, pre, dst,
                                "not observed: the next command follows at once"), dst, None
-        candidates = _candidates(o, r)
-        match = None if bad_outcome else _match(o, candidates, observed, frozenset(ignore))
-        if match is not None:
-            j, edges = match
-            cov.take(edges)
-            if not r.accepted:
-                cov.refused(state, step.key[0])
-            trail.extend((o.model.actions[e[1]].name, e[2]) for e in edges)
-            verdict = "inconclusive" if flagged else "pass"
-            return StepVerdict(n, i, str(cmd), verdict, r.kind, state, j,
-                               "window elapsed" if flagged else ""), j, None
+        for pre, path, rp, problem in problems:
+            match = None if problem else _match(o, _candidates(o, rp), observed,
+                                                  frozenset(ignore))
+            if match is not None:
+                applicable(self.known, self.engine, step.key[0], o.space.states[pre], rp)
+                j, edges = match
+                cov.take(path + edges)
+                if not rp.accepted:
+                    cov.refused(pre, step.key[0])
+                trail.extend((o.model.actions[e[1]].name, e[2]) for e in path + edges)
+                verdict = "inconclusive" if flagged else "pass"
+                return StepVerdict(n, i, str(cmd), verdict, rp.kind, pre, j,
+                                   "window elapsed" if flagged else ""), j, None
         if flagged:
             return StepVerdict(n, i, str(cmd), "inconclusive", r.kind, state, None,
                                "the adapter's time window elapsed"), state, None
+        candidates = _candidates(o, r)
         reasons = _reasons(o, r, candidates, outcome, observed, bad_outcome)
-        hit = explain(entries, o, state, r, candidates, _outcome_field(r, outcome),
-                      observed, frozenset(ignore))
-        if hit is not None:
-            return self._known(hit, n, i, cmd, r, state, trail, cov, ignore, reasons)
+        for pre, path, rp, _problem in problems:
+            entries = applicable(self.known, self.engine, step.key[0], o.space.states[pre], rp)
+            hit = explain(entries, o, pre, rp, _candidates(o, rp), _outcome_field(rp, outcome),
+                          observed, frozenset(ignore))
+            if hit is not None:
+                cov.take(path)
+                trail.extend((o.model.actions[e[1]].name, e[2]) for e in path)
+                return self._known(hit, n, i, cmd, rp, pre, trail, cov, ignore, reasons)
         steps = seg.steps[:i + 1]
         div = Divergence(Segment(seg.initial, steps),
                          tuple(_commands(o, seg.initial, steps)), state, step.key, r,

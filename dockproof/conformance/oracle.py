@@ -203,15 +203,17 @@ class Oracle:
 
 
 def segment_of(oracle: Oracle, initial: int, arcs: list[tuple]) -> Segment:
-    """Turn planning arcs into steps. A command whose target is transient and is followed by
-    another command does not settle (the next command meets the state before the daemon
-    acts); settle arcs are what the previous step's settle does."""
+    """Turn planning arcs into steps. A command after which the next command is planned in a
+    transient state does not settle: the next command must meet that state before the
+    implementation acts on its own (settle arcs in between are internal steps it may take
+    first, e.g. handling an exit before a pending restart); otherwise the command settles,
+    which takes the settle arcs that follow it."""
     steps: list[Step] = []
     for n, (key, edge) in enumerate(arcs):
         if key is None:
             continue
-        nxt = arcs[n + 1][0] if n + 1 < len(arcs) else None
-        hurry = nxt is not None and oracle.transient(edge[2]) is not None
+        m = next((k for k in range(n + 1, len(arcs)) if arcs[k][0] is not None), None)
+        hurry = m is not None and oracle.transient(arcs[m - 1][1][2]) is not None
         steps.append(Step(key, settle=not hurry))
     return Segment(initial, tuple(steps))
 

@@ -55,6 +55,9 @@ def write_summary(run: Run, oracle: Oracle, adapter: str, out: TextIO,
                   f"(commands + {s['min_resets']} resets); length without probes "
                   f"{s['length'] - s['probes']} = {(s['length'] - s['probes']) / s['bound']:.2f}"
                   f" x bound (optimal: min-cost flow + Euler circuit)\n")
+    if run.top_up:
+        out.write(f"  top-up: {run.top_up} short segments after the tour, for transitions it "
+                  "did not take (the implementation's timing led it elsewhere)\n")
     rate = len(run.verdicts) / run.seconds if run.seconds else 0.0
     out.write(f"  steps: {run.passed} pass, {len(run.known)} known divergence, "
               f"{int(run.divergence is not None)} fail, {run.inconclusive} inconclusive in "
@@ -182,7 +185,7 @@ def to_json(run: Run, oracle: Oracle, adapter: str, verbose: bool,
         "model": oracle.model.name, "adapter": adapter, "strategy": run.test.strategy,
         "seed": run.test.seed, "verdict": verdict_word(run), "steps": len(run.verdicts),
         "passed": run.passed, "inconclusive": run.inconclusive,
-        "seconds": round(run.seconds, 4), "tour": run.test.stats,
+        "seconds": round(run.seconds, 4), "tour": run.test.stats, "top_up": run.top_up,
         "coverage": {**run.coverage.summary(), "uncovered": run.coverage.uncovered()},
         "divergence": None,
     }

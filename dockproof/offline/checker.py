@@ -135,7 +135,7 @@ class Checker:
                     sid = auto.anywhere
                 history[cid] = []
                 sm.max_live = max(sm.max_live, len(live) + 1)
-            cls = auto.d.exit_class(code) if code is not None else None
+            cls = _class(auto, action, code)
             new = auto.step(sid, action, cls)
             if new == auto.empty:
                 return sm, self._reject(auto, sm, sid, obj, n, cid, name, action, code,
@@ -168,10 +168,18 @@ class Checker:
         sm.reasons[key] = reason
 
     def _reject(self, auto, sm, sid, obj, n, cid, name, action, code, lines) -> Rejection:
-        cls = auto.d.exit_class(code) if code is not None else None
+        cls = _class(auto, action, code)
         states = before_states(auto, sid)
         return Rejection(sm.file, n, cid, name, obj, action, code, summarize(auto, states),
                          reasons(auto, sid, action, cls), [f"line {x}" for x in lines])
+
+
+def _class(auto, action: str, code: int | None) -> int | None:
+    """Return what a token's ``=`` value is matched with: an exit event's exit-code class, or
+    another event's number as it is (a kill event's signal)."""
+    if code is None:
+        return None
+    return auto.d.exit_class(code) if action in auto.d.exit_events else code
 
 
 def open_lines(path: str):

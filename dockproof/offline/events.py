@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from ..errors import InputError, Location
 
-#: (kind, container id, name, action, exit code or None). ``kind`` is ``container`` or the
+#: (kind, container id, name, action, number or None): the number is an exit event's exit code
+#: or a Docker kill event's signal. ``kind`` is ``container`` or the
 #: event's Type for events of other types (id, name and code are then None).
 Event = tuple
 
@@ -48,6 +49,8 @@ def parse_docker(obj, file: str, line: int) -> Event:
     code = attrs.get("exitCode")
     if code is not None:
         code = _code(code, file, line)
+    elif action == "kill" and attrs.get("signal") is not None:
+        code = _code(attrs["signal"], file, line, "signal")
     name = attrs.get("name")
     return ("container", cid, name if isinstance(name, str) and name else cid[:12],
             action.split(":", 1)[0], code)
@@ -73,15 +76,15 @@ def parse_podman(obj, file: str, line: int) -> Event:
             code)
 
 
-def _code(value, file: str, line: int) -> int:
+def _code(value, file: str, line: int, what: str = "exit code") -> int:
     if isinstance(value, bool) or isinstance(value, float) and not value.is_integer():
-        raise bad(file, line, "DP413", f"exit code {value!r} is not an integer")
+        raise bad(file, line, "DP413", f"{what} {value!r} is not an integer")
     try:
         code = int(value)
     except (TypeError, ValueError, OverflowError):
-        raise bad(file, line, "DP413", f"exit code {value!r} is not an integer") from None
+        raise bad(file, line, "DP413", f"{what} {value!r} is not an integer") from None
     if not 0 <= code <= 255:
-        raise bad(file, line, "DP413", f"exit code {code} is outside 0..255")
+        raise bad(file, line, "DP413", f"{what} {code} is outside 0..255")
     return code
 
 

@@ -28,8 +28,8 @@ class Token:
 
     name: str
     quant: str = ""
-    cls: int | None = None     # ``die=killed``: only an exit code of this class
-    cls_text: str = ""
+    cls: int | None = None     # ``die=killed``: only an exit code of this class;
+    cls_text: str = ""         # ``kill=9``: only this signal (a number: the event's signal)
 
     @property
     def optional(self) -> bool:
@@ -171,10 +171,13 @@ def _tokens(src: Source, text, key: str) -> tuple[Token, ...]:
         name, _, cls = name.partition("=")
         if not name or not all(c.isalnum() or c in "_-" for c in name):
             raise src.error(key, "DP423", f"'{part}' is not an event name (optionally with "
-                            "=<exit class>, then ? or *)")
+                            "=<exit class> or =<signal>, then ? or *)")
+        if cls.isdigit():  # a kill event's signal
+            out.append(Token(name, quant, int(cls), cls))
+            continue
         if cls and cls not in _EXIT_MEMBERS:
             raise src.error(key, "DP104", f"unknown exit class '{cls}' in '{part}'",
-                            f"classes: {', '.join(_EXIT_MEMBERS)}")
+                            f"classes: {', '.join(_EXIT_MEMBERS)}, or a signal number")
         out.append(Token(name, quant, _EXIT_MEMBERS.index(cls) if cls else None, cls))
     return tuple(out)
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from dockproof.conformance.adapter import (DAEMON_COMMANDS, OK, STIMULI, Command, Config,
                                            Observation, Outcome)
-from dockproof.realengine import cgroups, observe, windows, workload
+from dockproof.realengine import cgroups, observe, procs, windows, workload
 from dockproof.realengine.errors import EngineUnavailable
 from dockproof.realengine.observe import Inspected
 
@@ -195,6 +195,12 @@ class RealAdapter(abc.ABC):
         self._pending = Pending(kind, ins.pid, ins.started_at, self._seq)
         if kind == "ack":
             self._await_ack(windows.ACK)
+        elif procs.await_gone([ins.pid], windows.EXIT, windows.EXIT_POLL):
+            # the model's exit step is the end of the process: a command that follows at
+            # once must not overtake it (it would kill a live process instead)
+            from dockproof.conformance.harness import Inconclusive
+            raise Inconclusive(f"the workload of {self.name} did not exit within "
+                               f"{windows.EXIT:g}s of its exit command")
         return OK
 
     def _await_ack(self, window: float) -> None:

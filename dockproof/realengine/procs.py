@@ -78,12 +78,12 @@ def alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[-1].split()[0] != "Z"
 
 
-def await_gone(pids: list[int], window: float) -> list[int]:
+def await_gone(pids: list[int], window: float, poll: float = windows.POLL) -> list[int]:
     """Wait until none of `pids` is alive, within `window`; return those still alive."""
     deadline = time.monotonic() + window
     left = [p for p in pids if alive(p)]
     while left and time.monotonic() < deadline:
-        time.sleep(windows.POLL)
+        time.sleep(poll)
         left = [p for p in left if alive(p)]
     return left
 

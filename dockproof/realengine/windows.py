@@ -26,8 +26,13 @@ ACK = 5.0
 #: (kill, or `under_oom` for the hang) happens within ~30 ms (engine-facts §4.2).
 ALLOC_AT_LIMIT = 3.0
 
-#: An exit is processed (Docker `die` + SetStopped/SetRestarting): tens of ms (§4.2).
+#: An exit is processed (Docker `die` + SetStopped/SetRestarting): tens of ms (§4.2). Also
+#: the wait for the workload's init to be gone after an exit stimulus (< 10 ms measured).
 EXIT = 10.0
+#: Poll interval for that wait: the model's exit step is the process's end, and a command
+#: that must follow at once (a tour's `exit 0 &; kill`) should meet the engine before it has
+#: handled the exit as often as it can, so this poll is much finer than `POLL`.
+EXIT_POLL = 0.001
 #: A pending automatic restart: Docker's back-off is 0.1·2^k s plus 0.2–0.6 s of start overhead
 #: (engine-facts §3.3); 20 s covers k ≤ 7 restarts in a row within 10 s of running. Podman has
 #: no back-off (≈ 0.1 s per cycle, §8.2). A longer back-off makes the observation inconclusive.

@@ -36,6 +36,23 @@ def hung_slot(model: Model) -> int | None:
     return v.slot if v is not None and isinstance(v.type, BoolType) else None
 
 
+#: Boolean variables the lifecycle view draws as a sub-state inside their status, with the
+#: sub-state's title and the note that explains it.
+CONDITIONS = (
+    ("hung", "hung", "hung (S8) is a condition of a {status} container: drawn inside it"),
+    ("exit_pending", "exit not handled",
+     "exit not handled: the process has exited and the daemon has not handled the exit yet; "
+     "Docker still says {status}"),
+)
+
+
+def condition_slots(model: Model) -> list[tuple[int, str, str]]:
+    """Return (slot, title, note) for each condition variable the model has."""
+    by_name = {v.name: v for v in model.state_vars}
+    return [(by_name[n].slot, title, note) for n, title, note in CONDITIONS
+            if n in by_name and isinstance(by_name[n].type, BoolType)]
+
+
 def statuses(model: Model) -> tuple[str, ...]:
     slot = status_slot(model)
     return model.variables[slot].type.members if slot is not None else ()
@@ -58,33 +75,35 @@ def config_id(model: Model, cfg: tuple) -> str:
 
 
 def lifecycle(model: Model, space: StateSpace) -> Diagram:
-    """Draw one node per status (and per hung condition of a status), edges per actor."""
-    st, hung = status_slot(model, required=True), hung_slot(model)
+    """Draw one node per status (and per condition of a status: hung, an exit not handled
+    yet), edges per actor."""
+    st, conds = status_slot(model, required=True), condition_slots(model)
     members = model.variables[st].type.members
 
     def key(s: tuple) -> Key:
-        return (s[st], bool(hung is not None and s[hung]))
+        return (s[st], next((k for k, (slot, _t, _n) in enumerate(conds) if s[slot]), -1))
 
     def name(k: Key) -> str:
-        return members[k[0]] + ("_hung" if k[1] else "")
+        return members[k[0]] + ("" if k[1] < 0 else "_" + conds[k[1]][1].replace(" ", "_"))
 
     def title(k: Key, idx: list[int]) -> tuple[str, int, tuple[str, ...]]:
-        return ("hung" if k[1] else members[k[0]]), k[0], (_count(len(idx)),)
+        return (members[k[0]] if k[1] < 0 else conds[k[1]][1]), k[0], (_count(len(idx)),)
 
     nodes, edges = aggregate(model, space, range(len(space.states)), key, name, title)
-    groups, nodes = _hung_clusters(nodes, members)
-    notes = tuple(f"hung (S8) is a condition of a {g.label} container: drawn inside it"
-                  for g in groups)
+    groups, nodes = _condition_clusters(nodes, members)
+    ids = {n.id for n in nodes}
+    notes = tuple(note.format(status=g.label) for g in groups for k, (_s, _t, note)
+                  in enumerate(conds) if name((members.index(g.label), k)) in ids)
     return Diagram(model.name, "lifecycle", f"{model.name}: lifecycle ({len(space.states)} "
                    "reachable states by status)", nodes, edges, groups, notes,
                    resources=style.resources(model), statuses=members)
 
 
-def _hung_clusters(nodes: tuple[Node, ...], members) -> tuple[tuple[Group, ...], tuple]:
-    """Put a status and its hung sub-state in one cluster named after the status."""
-    hung = {n.status for n in nodes if n.id.endswith("_hung")}
-    groups = tuple(Group(f"grp_{members[i]}", members[i]) for i in sorted(hung))
-    out = tuple(_replace(n, group=f"grp_{members[n.status]}") if n.status in hung else n
+def _condition_clusters(nodes: tuple[Node, ...], members) -> tuple[tuple[Group, ...], tuple]:
+    """Put a status and its condition sub-states in one cluster named after the status."""
+    with_cond = {n.status for n in nodes if n.id != members[n.status]}
+    groups = tuple(Group(f"grp_{members[i]}", members[i]) for i in sorted(with_cond))
+    out = tuple(_replace(n, group=f"grp_{members[n.status]}") if n.status in with_cond else n
                 for n in nodes)
     return groups, out
 
