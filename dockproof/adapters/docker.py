@@ -61,6 +61,11 @@ class DockerAdapter(RealAdapter):
         adapter = DockerAdapter(daemon=PrivateDockerd())
     """
 
+    #: At most this many automatic restarts in a row per tour piece (`parallel.split`): the
+    #: restart manager's delay doubles per restart from 100 ms up to 1 min (engine-facts §3.3,
+    #: windows.RESTART), so 4 in a row wait <= 0.8 s; a user start/restart resets it.
+    consecutive_restarts = 4
+
     def __init__(self, base_url: str | None = None, daemon: PrivateDockerd | None = None,
                  run_id: str | None = None, image_name: str = image.IMAGE) -> None:
         super().__init__(run_id)

@@ -281,12 +281,18 @@ def _parallel(args, oracle, harness, factory, seed: int, err: TextIO):
     from .parallel import run_parallel, split
 
     test = _test(args, oracle, seed)
-    if args.strategy == "tour":
-        test = split(oracle, test, max(50, test.steps // (4 * args.jobs) + 1))
     with contextlib.ExitStack() as stack:
         adapters = []
         for _ in range(args.jobs):
             adapters.append(stack.enter_context(owned(factory(), err)))
+        if args.strategy == "tour":
+            # An engine whose restart back-off grows (Docker) says how many automatic
+            # restarts in a row a piece may take: `consecutive_restarts` on the factory,
+            # as `unsupported`, or on the adapter class; none: no such limit.
+            limit = getattr(factory, "consecutive_restarts",
+                            getattr(adapters[0], "consecutive_restarts", None))
+            test = split(oracle, test, max(50, test.steps // (4 * args.jobs) + 1),
+                         restarts=limit)
         engine = _identity(adapters[0])
         harness.engine = engine
 

@@ -4,8 +4,10 @@ Each worker owns one adapter (one container at a time) made by the run's factory
 engines share the one private engine the factory started. Segments are independent (each
 starts with a reset), so workers take them in order from a shared queue. A long tour
 segment is cut into pieces first (`split`): each piece starts with a reset and the shortest
-commands to the state where it begins. A segment that restarts the daemon runs alone (a
-daemon restart stops every container of the engine, other workers' too).
+commands to the state where it begins; an adapter with ``consecutive_restarts`` (Docker's
+restart back-off) also gets pieces that take no more automatic restarts in a row than that.
+A segment that restarts the daemon runs alone (a daemon restart stops every container of
+the engine, other workers' too).
 
 The result is the one `Run` a single worker would report: verdicts sorted by segment, the
 coverage and the recorded-divergence counts merged, and the divergence of the *lowest*
@@ -28,23 +30,99 @@ from .harness import Harness, Run
 from .oracle import Oracle, Segment, segment_of
 
 
-def split(oracle: Oracle, test: Test, size: int) -> Test:
+#: The model action an engine's restart back-off is about (Docker: restartmanager.go doubles
+#: the delay of each automatic restart in a row); `split` limits how many a piece takes.
+AUTO_RESTART = "auto_restart"
+#: Commands after which the back-off starts again: a user start or restart gives the container
+#: a fresh restart manager, create/run/rm a new container, a daemon restart fresh managers.
+BACKOFF_RESETS = frozenset({"start", "restart", "create", "run", "rm", "rm_force",
+                            "daemon_restart"})
+
+
+def split(oracle: Oracle, test: Test, size: int, restarts: int | None = None) -> Test:
     """Cut segments longer than ``size`` steps at settled steps; prefix each later piece
-    with the shortest commands from a reset to the state it starts in."""
+    with the shortest commands from a reset to the state it starts in.
+
+    With ``restarts`` (an adapter's ``consecutive_restarts``), also cut a piece before a step
+    that would make it take more than ``restarts`` automatic restarts in a row (the model's
+    `AUTO_RESTART` actions along the settle edges of its steps, counted since the piece's
+    reset or its last accepted `BACKOFF_RESETS` command, prefix included): at the latest
+    settled step before it, when the new piece's prefix then stays within the limit. Where no
+    such cut exists the piece keeps the longer run (a shortest prefix may itself take
+    automatic restarts: a limit below those of the longest prefix cannot always hold).
+    """
     _dist, prev = oracle.distances(list(oracle.space.initial))
+    names = [a.name for a in oracle.model.actions]
+    auto = names.index(AUTO_RESTART) if restarts is not None and AUTO_RESTART in names else None
     out: list[Segment] = []
     for seg in test.segments:
-        state, start, piece_initial, prefix = seg.initial, 0, seg.initial, ()
-        for n, step in enumerate(seg.steps):
-            post = oracle.primary(oracle.respond(state, step.key))[0]
-            state = oracle.settled(post) if step.settle else post
-            reachable = state in prev or state in oracle.space.initial
-            if step.settle and reachable and size <= n + 1 - start < len(seg.steps) - start:
-                out.append(Segment(piece_initial, prefix + seg.steps[start:n + 1]))
+        out.extend(_pieces(oracle, seg, size, restarts if auto is not None else None, auto,
+                           prev))
+    return replace(test, segments=tuple(out))
+
+
+def _advance(oracle: Oracle, state: int, step, run: int, auto: int | None) -> tuple[int, int]:
+    """Return the state after ``step`` (settled when it settles) and the automatic restarts
+    in a row after it (``run`` before it)."""
+    r = oracle.respond(state, step.key)
+    post = oracle.primary(r)[0]
+    if auto is None:
+        return (oracle.settled(post) if step.settle else post), run
+    if r.accepted and step.key[0] in BACKOFF_RESETS:
+        run = 0
+    if not step.settle:
+        return post, run
+    seen = {post}  # the settle edges `Oracle.settled` follows, with their actions
+    while True:
+        nxt = next(((a, d) for a, d in oracle.out[post] if a in oracle.map.settle), None)
+        if nxt is None or nxt[1] in seen:
+            return post, run
+        run += nxt[0] == auto
+        seen.add(nxt[1])
+        post = nxt[1]
+
+
+def _walk(oracle: Oracle, state: int, steps, run: int, auto: int | None) -> int:
+    """Return the automatic restarts in a row after ``steps`` from ``state``."""
+    for step in steps:
+        state, run = _advance(oracle, state, step, run, auto)
+    return run
+
+
+def _pieces(oracle: Oracle, seg: Segment, size: int, limit: int | None, auto: int | None,
+            prev: dict) -> list[Segment]:
+    """Cut one segment (see `split`)."""
+    steps = seg.steps
+    out: list[Segment] = []
+    state, start, piece_initial, prefix, run = seg.initial, 0, seg.initial, (), 0
+    cut = None  # the latest settled, reachable step of this piece with steps after it
+    n = 0
+    while n < len(steps):
+        step = steps[n]
+        post, after = _advance(oracle, state, step, run, auto)
+        if limit is not None and after > limit and cut is not None:
+            c, c_state = cut
+            initial, arcs = oracle.path(c_state, prev)
+            head = segment_of(oracle, initial, arcs).steps
+            head_run = _walk(oracle, initial, head, 0, auto)
+            if _walk(oracle, c_state, steps[c + 1:n + 1], head_run, auto) <= limit:
+                out.append(Segment(piece_initial, prefix + steps[start:c + 1]))
+                piece_initial, prefix, start = initial, head, c + 1
+                state, run, cut, n = c_state, head_run, None, c + 1
+                continue
+            cut = None  # no help from there: keep the longer run
+        state, run = post, after
+        if step.settle and (state in prev or state in oracle.space.initial):
+            if size <= n + 1 - start < len(steps) - start:
+                out.append(Segment(piece_initial, prefix + steps[start:n + 1]))
                 piece_initial, arcs = oracle.path(state, prev)
                 prefix, start = segment_of(oracle, piece_initial, arcs).steps, n + 1
-        out.append(Segment(piece_initial, prefix + seg.steps[start:]))
-    return replace(test, segments=tuple(out))
+                run, cut = _walk(oracle, piece_initial, prefix, 0, auto), None
+            elif n + 1 < len(steps):
+                cut = (n, state)
+        n += 1
+    out.append(Segment(piece_initial, prefix + steps[start:]))
+    return out
 
 
 class _Stopped(Exception):
