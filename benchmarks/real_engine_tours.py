@@ -1,0 +1,754 @@
+"""Run the full transition tour of a model on a real engine, one configuration at a time, resumably.
+
+Run: python benchmarks/real_engine_tours.py --engine docker|podman [--budget MINUTES] [--jobs N]
+                                           [--only PARAM=VALUE ...] [--report] [--plan]
+
+The tour of model/docker.toml covers every configuration (restart policy x retry count x memory
+limit x --oom-kill-disable x stop-signal answer: 96, of which 48 are retry counts Docker refuses
+at create): some 160,000 commands, 6-9 h per engine here. This script runs it configuration by
+configuration across as many sessions as it takes. Each configuration is one child process,
+
+    dockproof conform MODEL --adapter ENGINE --json --jobs N --allow-known --config P=V ...
+
+with a time limit of its own, and ends as one JSON line appended to the ledger
+benchmarks/results/tours/ENGINE.jsonl (the configuration, the model's hash as the --json report
+carries it, the hash of the divergences file the run judged with, the engine's and dockproof's
+versions, steps pass/known/fail/inconclusive, transitions and states covered/total, the verdict,
+the exit code, the wall time, the date, the replay command of a divergence, the recorded
+divergences met with their counts).
+
+A configuration is *done* when the ledger has a complete run of it (exit 0 or 1 with a report)
+for the current model hash, the current divergences hash and the same adapter; the next session
+skips it. Rows of an older model or divergences file stay in the ledger and are shown as stale.
+A run stopped at its time limit is recorded as ``timeout`` (not done; skipped by later sessions
+unless --retry-timeouts, since it would take as long again); an engine that failed is recorded
+as ``error`` (not done; retried by the next session).
+
+Order: smallest planned tour first (the 17-command configurations Docker refuses at create, then
+the others by tour length): cheap coverage early, and a measured rate for the estimate soon.
+
+Interrupting (Ctrl-C, SIGTERM): the running child gets SIGINT (its Ctrl-C path removes its
+containers and stops its private engine; SIGTERM, then SIGKILL, only if it does not end within
+a grace period) and nothing is recorded for it. The script then exits 130 (SIGINT) or 143.
+
+--report prints, running nothing: configurations done/total, commands run, transitions and states
+covered/total summed over the configurations (checked: the configurations' graphs partition the
+model's graph, Σ per configuration == the global graph), every divergence with its replay
+command, the recorded divergences by id, the time spent and an estimate of the time left (the
+planned commands left x the seconds per planned command measured so far, per restart policy
+where measured), and the stale rows.
+
+Exit codes: 0 done (or report printed), 1 a configuration diverged, was inconclusive or timed out
+in this session, 2 bad arguments, 3 an engine failed, 130/143 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import hashlib
+import json
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# This checkout's dockproof, here and in the children (run from ROOT with -m): both must judge
+# with the same code and model, whatever other copy is installed.
+sys.path.insert(0, str(ROOT))
+RESULTS = ROOT / "benchmarks" / "results" / "tours"
+ENGINES = ("docker", "podman")
+#: Default per-configuration time limit: this much, plus SECONDS_PER_COMMAND per planned
+#: command (the slowest single-configuration rate measured was 1.2 commands/s, a restart-policy
+#: tour before the back-off cut; 0.5 command/s leaves room).
+BASE_LIMIT = 300.0
+SECONDS_PER_COMMAND = 2.0
+#: After its SIGINT, how long the child may take to remove its containers and stop its engine
+#: (realengine/windows.py: TEARDOWN 30 s + DAEMON_STOP 30 s + a command under way, COMMAND 60 s).
+GRACE = 150.0
+#: Stop the session after this many engine failures in a row (exit 3 from the child).
+MAX_ERRORS = 2
+
+# The ledger row's fields that say which model, divergences file and adapter it is about.
+MODEL_KEY, DIV_KEY = "model_sha256_16", "divergences_sha256_16"
+
+
+class Usage(Exception):
+    """A bad argument: one readable line, exit 2."""
+
+
+# -- the configurations ----------------------------------------------------------------------
+
+
+@dataclass
+class Config:
+    """One configuration of the model: its parameter values and its part of the graph."""
+
+    values: dict[str, str]          # parameter -> value as --config takes it
+    state: tuple                    # its initial state
+    transitions: int                # transitions of its part of the reachable graph
+    states: int
+    commands: int = 0               # commands of its planned tour (before --jobs pieces)
+
+    @property
+    def id(self) -> str:
+        return " ".join(f"{k}={v}" for k, v in self.values.items())
+
+    @property
+    def argv(self) -> list[str]:
+        out = []
+        for k, v in self.values.items():
+            out += ["--config", f"{k}={v}"]
+        return out
+
+
+@dataclass
+class Plan:
+    """The model's configurations, their graph sizes, and the hashes that key the ledger."""
+
+    model_arg: str
+    model_path: Path
+    model_name: str
+    model_hash: str
+    divergences: Path | None
+    configs: list[Config]
+    global_transitions: int
+    global_states: int
+    selected: list[Config] = field(default_factory=list)
+    only: str = ""
+    divergences_hash: str = ""
+
+    def __post_init__(self) -> None:
+        self.divergences_hash = file_hash(self.divergences)
+
+    def partition(self) -> tuple[bool, str]:
+        """Check that the configurations' graphs add up to the model's whole graph."""
+        t = sum(c.transitions for c in self.configs)
+        s = sum(c.states for c in self.configs)
+        ok = t == self.global_transitions and s == self.global_states
+        word = "partition" if ok else "DO NOT partition"
+        return ok, (f"the {len(self.configs)} configurations {word} the model's graph: "
+                    f"Σ per configuration {t:,} transitions, {s:,} states; the whole graph "
+                    f"{self.global_transitions:,} transitions, {self.global_states:,} states")
+
+
+def file_hash(path: Path | None) -> str:
+    """Return the first 16 hex digits of a file's sha256 (as the model's hash), or "none"."""
+    if path is None:
+        return "none"
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+def divergences_file(model_path: Path, model_name: str) -> Path | None:
+    """Return the divergences file `dockproof conform` judges with by default (as its
+    `_catalogue`: properties/divergences.toml beside the model, else the built-in one, when
+    it is about this model)."""
+    from dockproof import builtin
+    from dockproof.conformance import known
+
+    for folder in (model_path.resolve().parent.parent / "properties",
+                   builtin.root() / "properties"):
+        f = folder / "divergences.toml"
+        if f.is_file() and known.about(f) == model_name:
+            return f
+    return None
+
+
+def plan(model_arg: str, only: list[str], unsupported: dict, tours: bool = True) -> Plan:
+    """Enumerate the model's configurations (valid and invalid: one per initial state) with
+    dockproof's own code; ``tours``: also plan each one's tour (its length orders the run)."""
+    from dockproof import builtin
+    from dockproof.conformance import configs
+    from dockproof.conformance.generate import transition_tour
+    from dockproof.conformance.mapping_config import _toml_key
+    from dockproof.conformance.oracle import Oracle
+    from dockproof.engines.statespace import explore
+    from dockproof.spec.loader import load_model
+
+    path = builtin.resolve_model(model_arg)
+    if not path.is_file():
+        raise Usage(f"--model {model_arg}: no such model file or built-in model")
+    model = load_model(path)
+    selection = configs.parse(only, model)
+    space = explore(model)
+    params = list(model.params)
+    out, chosen = [], []
+    for i in space.initial:
+        s = space.states[i]
+        values = {p.name: _toml_key(p.type, s[p.slot]) for p in params}
+        part = configs.restrict(space, {p.slot: frozenset([s[p.slot]]) for p in params})
+        c = Config(values, s, len(part.edges), len(part.states))
+        out.append(c)
+        if all(s[slot] in vals for slot, vals in selection.items()):
+            chosen.append(c)
+            if tours:  # the tour the child plans (before --jobs cuts it into pieces)
+                oracle = Oracle(model, space=part, unsupported=unsupported)
+                c.commands = transition_tour(oracle).steps
+    if not chosen:
+        raise Usage(f"--only {' '.join(only)}: no configuration of model {model.name} has "
+                    "these values")
+    order = sorted(out, key=lambda c: (c.commands, c.transitions, c.state))
+    return Plan(model_arg, path, model.name, model.digest, divergences_file(path, model.name),
+                order, len(space.edges), len(space.states),
+                [c for c in order if c in chosen], configs.describe(selection, model))
+
+
+# -- the ledger ------------------------------------------------------------------------------
+
+
+def read_ledger(path: Path, err=sys.stderr) -> list[dict]:
+    """Read the ledger's rows; a line that is not a JSON object (a torn write) is skipped,
+    with a warning."""
+    if not path.is_file():
+        return []
+    rows = []
+    for n, line in enumerate(path.read_text().splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            row = None
+        if not isinstance(row, dict) or "config" not in row:
+            err.write(f"warning: {path}:{n}: not a ledger row, skipped\n")
+            continue
+        rows.append(row)
+    return rows
+
+
+def append_row(path: Path, row: dict) -> None:
+    """Append one row as one write of one line, flushed to disk."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(json.dumps(row, sort_keys=True) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def is_current(row: dict, p: Plan, adapter: str) -> bool:
+    return (row.get(MODEL_KEY) == p.model_hash and row.get(DIV_KEY) == p.divergences_hash
+            and row.get("adapter") == adapter)
+
+
+def stale_reason(row: dict, p: Plan, adapter: str) -> str:
+    if row.get(MODEL_KEY) != p.model_hash:
+        return f"older model (hash {row.get(MODEL_KEY)})"
+    if row.get(DIV_KEY) != p.divergences_hash:
+        return f"older divergences file (hash {row.get(DIV_KEY)})"
+    return f"another adapter ({row.get('adapter')})"
+
+
+def latest(rows: list[dict], p: Plan, adapter: str) -> dict[str, dict]:
+    """Return, per configuration id, its current rows' outcome: a done row if any (the
+    latest), else the latest timeout or error row."""
+    out: dict[str, dict] = {}
+    for row in rows:
+        if not is_current(row, p, adapter):
+            continue
+        cid = row["config_id"]
+        if out.get(cid, {}).get("status") == "done" and row.get("status") != "done":
+            continue
+        out[cid] = row
+    return out
+
+
+# -- one configuration -----------------------------------------------------------------------
+
+
+class Interrupted(Exception):
+    """The session was interrupted (the signal number is the argument)."""
+
+
+class Runner:
+    """Run configurations as child processes; forward an interrupt to the running child."""
+
+    def __init__(self, err=sys.stderr) -> None:
+        self.err = err
+        self.signal: int | None = None
+        self.child: subprocess.Popen | None = None
+
+    def install(self) -> None:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, self._on_signal)
+
+    def _on_signal(self, signum, frame) -> None:
+        first = self.signal is None
+        self.signal = self.signal or signum
+        child = self.child
+        if child is not None and child.poll() is None:
+            # first: the child's Ctrl-C path (it tears down); again: SIGTERM at once
+            try:
+                os.kill(child.pid, signal.SIGINT if first else signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
+    def run(self, argv: list[str], limit: float) -> tuple[int | None, str, str, float, bool]:
+        """Run ``argv``; return (exit code, stdout, stderr, seconds, timed out). Raises
+        `Interrupted` when the session was interrupted while it ran (nothing to record)."""
+        with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+            t0 = time.monotonic()
+            self.child = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
+                                          start_new_session=True, cwd=ROOT)
+            timed_out = False
+            try:
+                if self.signal is not None:  # it arrived just before the child started
+                    self._end(signal.SIGINT)
+                while self.child.poll() is None:
+                    if self.signal is not None:
+                        self._end(None)  # the handler sent the SIGINT
+                    elif time.monotonic() - t0 > limit:
+                        timed_out = True
+                        self.err.write(f"  time limit {limit / 60:.1f} min reached: "
+                                       "stopping the run\n")
+                        self._end(signal.SIGINT)
+                    else:
+                        time.sleep(0.2)
+                code = self.child.wait()
+            finally:
+                self.child = None
+            seconds = time.monotonic() - t0
+            out.seek(0)
+            err.seek(0)
+            stdout, stderr = out.read(), err.read()
+        if self.signal is not None:
+            raise Interrupted(self.signal)
+        return code, stdout, stderr, seconds, timed_out
+
+    def _end(self, first: int | None) -> None:
+        """End the child: ``first`` (SIGINT: its Ctrl-C path tears the run down; None: it
+        was sent already), then SIGTERM after `GRACE` seconds, then SIGKILL."""
+        child = self.child
+        assert child is not None
+        for sig, wait in ((first, GRACE), (signal.SIGTERM, 30.0), (signal.SIGKILL, 10.0)):
+            if child.poll() is not None:
+                return
+            if sig == signal.SIGKILL:
+                self.err.write("  the child did not end: SIGKILL (its containers or private "
+                               "engine may be left behind)\n")
+            if sig is not None:
+                try:
+                    os.kill(child.pid, sig)
+                except ProcessLookupError:
+                    return
+            try:
+                child.wait(wait)
+                return
+            except subprocess.TimeoutExpired:
+                continue
+
+
+def conform_argv(p: Plan, c: Config, adapter: str, jobs: int) -> list[str]:
+    return ["conform", p.model_arg, "--adapter", adapter, "--json", "--jobs", str(jobs),
+            "--allow-known", *c.argv]
+
+
+def row_of(p: Plan, c: Config, adapter: str, jobs: int, div_hash: str, code: int | None,
+           stdout: str, stderr: str, seconds: float, timed_out: bool, limit: float) -> dict:
+    """Turn one child's run into a ledger row."""
+    from dockproof import __version__
+
+    row = {"config": c.values, "config_id": c.id, "model": p.model_name,
+           MODEL_KEY: p.model_hash, DIV_KEY: div_hash, "adapter": adapter, "jobs": jobs,
+           "dockproof_version": __version__, "exit_code": code,
+           "wall_seconds": round(seconds, 2), "time_limit_seconds": round(limit),
+           "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+           "planned_commands": c.commands,
+           "command": shlex.join(["dockproof", *conform_argv(p, c, adapter, jobs)])}
+    doc = None
+    if code in (0, 1) and not timed_out:
+        try:
+            doc = json.loads(stdout)
+        except json.JSONDecodeError:
+            doc = None
+    if doc is None or not isinstance(doc, dict) or "coverage" not in doc:
+        row["status"] = "timeout" if timed_out else "error"
+        row["verdict"] = row["status"]
+        row["stderr_tail"] = "\n".join(stderr.strip().splitlines()[-8:])
+        return row
+    known = doc.get("known") or {}
+    n_known = len(known.get("steps") or [])
+    steps = doc["steps"]
+    fail = steps - doc["passed"] - doc["inconclusive"] - n_known
+    engine = known.get("engine") or [adapter, "?"]
+    div = doc.get("divergence")
+    meta = doc.get("meta") or {}
+    row.update({
+        "status": "done", "verdict": doc["verdict"],
+        MODEL_KEY: (meta.get("model_file") or {}).get("sha256_16", p.model_hash),
+        "dockproof_version": meta.get("version", __version__),
+        "engine": engine[0], "engine_version": engine[1],
+        "steps": {"total": steps, "pass": doc["passed"], "known": n_known, "fail": fail,
+                  "inconclusive": doc["inconclusive"]},
+        "transitions": doc["coverage"]["transitions"], "states": doc["coverage"]["states"],
+        "uncovered": {why: sum(per.values())
+                      for why, per in (doc["coverage"].get("uncovered") or {}).items()},
+        "replay": div.get("replay") if div else None,
+        "divergence_shrunk_from": div.get("shrunk_from") if div else None,
+        "known": dict(known.get("occurred") or {}),
+        "stale_entries": list(known.get("stale") or []),
+        "divergences_file": known.get("file"),
+        "child_seconds": doc.get("seconds"),
+    })
+    return row
+
+
+# -- the session -----------------------------------------------------------------------------
+
+
+def session(args, p: Plan, ledger: Path, out=sys.stdout, err=sys.stderr) -> int:
+    """Run the pending configurations of the selection, smallest first, within the budget."""
+    rows = read_ledger(ledger, err)
+    now = latest(rows, p, args.adapter)
+    pending = []
+    for c in p.selected:
+        r = now.get(c.id)
+        if r is not None and (r["status"] == "done"
+                              or (r["status"] == "timeout" and not args.retry_timeouts)):
+            continue
+        pending.append(c)
+    skipped = len(p.selected) - len(pending)
+    out.write(f"{p.model_name} (model hash {p.model_hash}, divergences hash "
+              f"{p.divergences_hash}) on {args.adapter}: {len(p.selected)} configurations"
+              f"{' (only ' + p.only + ')' if p.only else ''}, {skipped} already recorded, "
+              f"{len(pending)} to run; ledger {_shown(ledger)}\n")
+    runner = Runner(err)
+    runner.install()
+    t0 = time.monotonic()
+    worst, errors = 0, 0
+    for k, c in enumerate(pending, 1):
+        if runner.signal is not None:
+            out.write(f"interrupted ({signal.Signals(runner.signal).name})\n")
+            return 128 + runner.signal
+        if args.budget is not None and time.monotonic() - t0 >= args.budget * 60:
+            out.write(f"budget of {args.budget:g} min spent: {len(pending) - k + 1} "
+                      "configurations left for the next session\n")
+            break
+        limit = args.timeout * 60 if args.timeout else BASE_LIMIT + SECONDS_PER_COMMAND * c.commands
+        div_hash = file_hash(divergences_file(p.model_path, p.model_name))
+        if div_hash != p.divergences_hash:
+            err.write(f"the divergences file changed during the session (hash {div_hash}, "
+                      f"planned with {p.divergences_hash}): stopping; start again\n")
+            return 1
+        out.write(f"[{k}/{len(pending)}] {c.id} ({c.commands:,} planned commands, limit "
+                  f"{limit / 60:.1f} min)\n")
+        out.flush()
+        argv = [sys.executable, "-m", "dockproof", *conform_argv(p, c, args.adapter, args.jobs)]
+        try:
+            code, stdout, stderr, seconds, timed_out = runner.run(argv, limit)
+        except Interrupted as exc:
+            name = signal.Signals(exc.args[0]).name
+            out.write(f"interrupted ({name}): nothing recorded for {c.id}\n")
+            return 128 + exc.args[0]
+        row = row_of(p, c, args.adapter, args.jobs, div_hash, code, stdout, stderr, seconds,
+                     timed_out, limit)
+        append_row(ledger, row)
+        out.write("  " + _row_line(row) + "\n")
+        out.flush()
+        if row["status"] == "error":
+            err.write(row.get("stderr_tail", "") + "\n")
+            if code == 2:
+                err.write("error: the child refused its command line (exit 2): stopping\n")
+                return 3
+            errors += 1
+            if errors >= MAX_ERRORS:
+                err.write(f"error: {errors} configurations in a row failed on the engine: "
+                          "stopping\n")
+                return 3
+            continue
+        errors = 0
+        if row[MODEL_KEY] != p.model_hash:
+            err.write(f"the model changed during the session (hash {row[MODEL_KEY]}, planned "
+                      f"for {p.model_hash}): stopping; start again to plan for it\n")
+            return 1
+        if row["status"] == "timeout" or row["verdict"] in ("diverged", "inconclusive"):
+            worst = 1
+    return worst
+
+
+def _row_line(row: dict) -> str:
+    if row["status"] != "done":
+        return f"{row['status']} (exit {row['exit_code']}) after {row['wall_seconds']:.0f} s"
+    s = row["steps"]
+    t = row["transitions"]
+    known = f", known {s['known']}" if s["known"] else ""
+    line = (f"{row['verdict']}: {s['total']:,} steps ({s['pass']:,} pass{known}, {s['fail']} "
+            f"fail, {s['inconclusive']} inconclusive), transitions {t[0]:,}/{t[1]:,}, "
+            f"{row['wall_seconds']:.1f} s")
+    if row.get("replay"):
+        line += f"\n  replay: {row['replay']}"
+    return line
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+# -- the report ------------------------------------------------------------------------------
+
+
+def report(args, p: Plan, ledger: Path, out=sys.stdout, err=sys.stderr) -> int:
+    """Print the aggregate of the ledger for the current model, divergences file and adapter."""
+    rows = read_ledger(ledger, err)
+    now = latest(rows, p, args.adapter)
+    by_id = {c.id: c for c in p.configs}
+    done = [now[c.id] for c in p.selected if now.get(c.id, {}).get("status") == "done"]
+    other = [now[c.id] for c in p.selected if c.id in now and now[c.id]["status"] != "done"]
+    left = [c for c in p.selected if now.get(c.id, {}).get("status") != "done"]
+    w = out.write
+    w(f"ledger {_shown(ledger)}: {len(rows)} rows; adapter {args.adapter}\n")
+    w(f"model {p.model_name} {_shown(p.model_path)} hash {p.model_hash}; divergences "
+      f"{_shown(p.divergences) if p.divergences else '(none)'} hash {p.divergences_hash}\n")
+    if p.only:
+        w(f"only: {p.only}\n")
+    ok, line = p.partition()
+    w(("" if ok else "WARNING: ") + line + "\n")
+    w(f"configurations: {len(done)}/{len(p.selected)} done")
+    if other:
+        kinds = {}
+        for r in other:
+            kinds[r["status"]] = kinds.get(r["status"], 0) + 1
+        w(" (" + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) + " not done)")
+    w("\n")
+    verdicts: dict[str, int] = {}
+    for r in done:
+        verdicts[r["verdict"]] = verdicts.get(r["verdict"], 0) + 1
+    if verdicts:
+        w("  verdicts: " + ", ".join(f"{n} {v}" for v, n in sorted(verdicts.items())) + "\n")
+    steps = {k: sum(r["steps"][k] for r in done) for k in
+             ("total", "pass", "known", "fail", "inconclusive")}
+    planned_all = sum(c.commands for c in p.selected)
+    w(f"commands run: {steps['total']:,} ({steps['pass']:,} pass, {steps['known']:,} known, "
+      f"{steps['fail']} fail, {steps['inconclusive']} inconclusive); planned tour of the "
+      f"selection {planned_all:,}\n")
+    cov_t = sum(r["transitions"][0] for r in done)
+    cov_s = sum(r["states"][0] for r in done)
+    sel_t = sum(c.transitions for c in p.selected)
+    sel_s = sum(c.states for c in p.selected)
+    w(f"transitions covered: {cov_t:,}/{sel_t:,} ({_pct(cov_t, sel_t)}) of the selection; "
+      f"the whole graph has {p.global_transitions:,}\n")
+    w(f"states covered: {cov_s:,}/{sel_s:,} ({_pct(cov_s, sel_s)})\n")
+    why: dict[str, int] = {}
+    for r in done:
+        for k, n in (r.get("uncovered") or {}).items():
+            why[k] = why.get(k, 0) + n
+    for k, n in sorted(why.items(), key=lambda kv: -kv[1]):
+        w(f"  not covered in done configurations, {k}: {n:,}\n")
+    bad = [(r["config_id"], r["transitions"][1], by_id[r["config_id"]].transitions)
+           for r in done if r["transitions"][1] != by_id[r["config_id"]].transitions]
+    if bad:  # the runs' own totals must be their parts of the graph, or the sums mean nothing
+        w(f"WARNING: {len(bad)} runs counted a graph of another size than planned:\n")
+    for cid, got, want in bad:
+        w(f"WARNING: {cid}: the run counted {got} transitions, its part of the graph has "
+          f"{want}\n")
+    fails = [r for r in done if r["verdict"] == "diverged"]
+    w(f"divergences: {len(fails)}\n")
+    for r in fails:
+        w(f"  {r['config_id']} ({r['date']}): {r['steps']['total']:,} steps before it\n"
+          f"    replay: {r.get('replay')}\n")
+    inconclusive = [r for r in done if r["steps"]["inconclusive"]]
+    for r in inconclusive:
+        w(f"  inconclusive steps: {r['steps']['inconclusive']} in {r['config_id']}\n")
+    known: dict[str, list[int]] = {}
+    for r in done:
+        for kid, n in (r.get("known") or {}).items():
+            k = known.setdefault(kid, [0, 0])
+            k[0] += n
+            k[1] += 1
+    w(f"known divergences: {sum(k[0] for k in known.values()):,}\n")
+    for kid, (n, cfgs) in sorted(known.items(), key=lambda kv: -kv[1][0]):
+        w(f"  {kid}: {n:,} steps in {cfgs} configurations\n")
+    stale_entries = sorted({e for r in done for e in r.get("stale_entries") or []})
+    if stale_entries:
+        w("stale divergence entries (applied, then conformed): " + ", ".join(stale_entries)
+          + "\n")
+    for r in other:
+        w(f"  {r['status']}: {r['config_id']} after {r['wall_seconds']:.0f} s (exit "
+          f"{r['exit_code']}, {r['date']})\n")
+    versions = sorted({f"{r.get('engine')} {r.get('engine_version')}" for r in done})
+    if versions:
+        w("engine: " + ", ".join(versions) + ("  (MIXED VERSIONS)" if len(versions) > 1
+                                              else "") + "\n")
+    spent = sum(r["wall_seconds"] for r in done + other)
+    w(f"time spent: {_hours(spent)} ({_hours(sum(r['wall_seconds'] for r in done))} in done "
+      "configurations)\n")
+    w(_estimate(p, done, left) + "\n")
+    stale = [r for r in rows if not is_current(r, p, args.adapter)]
+    if stale:
+        reasons: dict[str, list[dict]] = {}
+        for r in stale:
+            reasons.setdefault(stale_reason(r, p, args.adapter), []).append(r)
+        w(f"stale rows (kept in the ledger, not counted above): {len(stale)}\n")
+        for k, rs in sorted(reasons.items()):
+            dates = sorted(r.get("date", "?") for r in rs)
+            w(f"  {len(rs)} of an {k}, {dates[0]} .. {dates[-1]}\n")
+    return 0
+
+
+def _estimate(p: Plan, done: list[dict], left: list[Config]) -> str:
+    """Estimate the time left from the measured runs: each configuration costs a start-up
+    (the fastest done configuration's wall time: engine start, image, teardown) plus its
+    planned commands x the seconds per command run, measured on runs of >= 200 commands (a
+    divergence ends a run early: its steps, not its plan, count) per value of the model's
+    first parameter (the restart policy) where measured, else over all of them."""
+    if not left:
+        return "time left: none (every selected configuration is done)"
+    if not done:
+        return (f"time left: unknown (nothing measured yet); {len(left)} configurations, "
+                f"{sum(c.commands for c in left):,} planned commands")
+    first = next(iter(p.configs[0].values))
+    start = min(r["wall_seconds"] for r in done)
+    big = [r for r in done if r["steps"]["total"] >= 200]
+    if not big:
+        return (f"time left: at least {_hours(start * len(left))} ({len(left)} configurations "
+                f"x {start:.0f} s start-up) + {sum(c.commands for c in left):,} planned "
+                "commands at a rate not measured yet (no run of >= 200 commands done)")
+
+    def rate(rows: list[dict]) -> float:
+        return max(0.0, sum(r["wall_seconds"] - start for r in rows)) / sum(
+            r["steps"]["total"] for r in rows)
+
+    overall = rate(big)
+    per = {v: rate([r for r in big if r["config"][first] == v])
+           for v in sorted({r["config"][first] for r in big})}
+    seconds = sum(start + c.commands * per.get(c.values[first], overall) for c in left)
+    rates = ", ".join(f"{k} {v:.2f}" for k, v in per.items())
+    return (f"time left: about {_hours(seconds)} for {len(left)} configurations "
+            f"({sum(c.commands for c in left):,} planned commands; {start:.0f} s start-up each; "
+            f"s per command run: overall {overall:.2f}, by {first}: {rates}; the pieces' "
+            "prefixes add a few % of commands)")
+
+
+def _pct(a: int, b: int) -> str:
+    return f"{100 * a / b:.1f}%" if b else "-"
+
+
+def _hours(s: float) -> str:
+    return f"{s / 3600:.2f} h" if s >= 3600 else f"{s / 60:.1f} min"
+
+
+def print_plan(args, p: Plan, ledger: Path, out=sys.stdout, err=sys.stderr) -> int:
+    now = latest(read_ledger(ledger, err), p, args.adapter)
+    for n, c in enumerate(p.selected, 1):
+        r = now.get(c.id)
+        mark = r["status"] if r else "-"
+        out.write(f"{n:>3}  {c.commands:>6,}  {c.transitions:>6,}  {mark:<8} {c.id}\n")
+    out.write(f"     {sum(c.commands for c in p.selected):>6,}  "
+              f"{sum(c.transitions for c in p.selected):>6,}  (planned commands, transitions; "
+              f"{len(p.selected)} configurations)\n")
+    return 0
+
+
+# -- the command line ------------------------------------------------------------------------
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(
+        prog="python benchmarks/real_engine_tours.py",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Run the full transition tour of the docker model on a real engine, one "
+        "configuration at a time, resumably: each configuration's result is appended to "
+        "benchmarks/results/tours/ENGINE.jsonl, keyed by the model's hash and the divergences "
+        "file's hash; the next session runs only what is not recorded for them.",
+        epilog="examples:\n"
+        "  python benchmarks/real_engine_tours.py --engine docker --budget 120   # 2 h, then stop\n"
+        "  python benchmarks/real_engine_tours.py --engine docker --only policy=always "
+        "--only max_retries=1\n"
+        "  python benchmarks/real_engine_tours.py --engine podman --report\n"
+        "  python benchmarks/real_engine_tours.py --engine docker --plan     # the order, sizes\n"
+        "\nOrder: smallest planned tour first. --budget is soft: no configuration starts after "
+        "it is spent;\nthe one running finishes (within its own limit). Ctrl-C / SIGTERM end "
+        "the running\nconfiguration cleanly (its containers removed) and record nothing for "
+        "it.\n\nexit codes: 0 all ran as recorded divergences allow, 1 a divergence, "
+        "inconclusive step or time\nlimit, 2 bad arguments, 3 an engine failed, 130/143 "
+        "interrupted")
+    ap.add_argument("--engine", required=True, metavar="ENGINE",
+                    help="docker or podman: the engine, and the ledger's name")
+    ap.add_argument("--budget", type=float, metavar="MINUTES",
+                    help="start no configuration after this many minutes (default: no limit)")
+    ap.add_argument("--jobs", type=int, default=2, metavar="N",
+                    help="--jobs of each run (default 2; 1 runs tours uncut: Docker's restart "
+                    "back-off then makes long restart-policy pieces crawl)")
+    ap.add_argument("--only", action="append", default=[], metavar="PARAM=VALUE",
+                    help="only configurations with this value (repeat; as conform --config: "
+                    "values of one parameter are alternatives), e.g. --only policy=always")
+    ap.add_argument("--timeout", type=float, metavar="MINUTES",
+                    help=f"time limit per configuration (default {BASE_LIMIT / 60:g} min + "
+                    f"{SECONDS_PER_COMMAND:g} s per planned command)")
+    ap.add_argument("--retry-timeouts", action="store_true",
+                    help="run again configurations whose recorded run hit its time limit")
+    ap.add_argument("--report", action="store_true",
+                    help="print the aggregate of the ledger for the current model; run nothing")
+    ap.add_argument("--plan", action="store_true",
+                    help="print the configurations in run order with their planned commands "
+                    "and ledger status; run nothing")
+    ap.add_argument("--adapter", metavar="SPEC",
+                    help="the dockproof adapter (default: the engine), e.g. reference to try "
+                    "the ledger in seconds; any other than the engine needs --ledger")
+    ap.add_argument("--ledger", type=Path, metavar="FILE",
+                    help="the ledger file (default: benchmarks/results/tours/ENGINE.jsonl)")
+    ap.add_argument("--model", default="docker", metavar="MODEL",
+                    help="a model file or built-in model's name (default: docker)")
+    return ap
+
+
+def check_args(args) -> None:
+    if args.engine not in ENGINES:
+        raise Usage(f"--engine {args.engine}: give docker or podman")
+    if args.adapter is None:
+        args.adapter = args.engine
+    if args.adapter != args.engine and args.ledger is None:
+        raise Usage(f"--adapter {args.adapter} is not the engine {args.engine}: give --ledger "
+                    "FILE (the engine's ledger holds that engine's runs only)")
+    if args.budget is not None and not args.budget > 0:
+        raise Usage(f"--budget {args.budget:g}: give minutes > 0")
+    if args.timeout is not None and not args.timeout > 0:
+        raise Usage(f"--timeout {args.timeout:g}: give minutes > 0")
+    if args.jobs < 1:
+        raise Usage(f"--jobs {args.jobs}: give N >= 1")
+    if args.report and args.plan:
+        raise Usage("give --report or --plan, not both")
+
+
+def main(argv: list[str] | None = None, out=sys.stdout, err=sys.stderr) -> int:
+    from dockproof.adapters.resolve import resolve
+    from dockproof.errors import DockproofError
+
+    ap = parser()
+    try:
+        args = ap.parse_args(argv)
+    except SystemExit as exc:  # argparse printed its message; its code is 2 (0 for --help)
+        return int(exc.code or 0)
+    try:
+        check_args(args)
+        ledger = args.ledger or RESULTS / f"{args.engine}.jsonl"
+        unsupported = resolve(args.adapter).unsupported
+        p = plan(args.model, args.only, unsupported)
+    except Usage as exc:
+        err.write(f"error: {exc}\n")
+        return 2
+    except DockproofError as exc:
+        text = exc.render().replace("--config", "--only")
+        err.write(text + "\n")
+        return exc.exit_code
+    if args.report:
+        return report(args, p, ledger, out, err)
+    if args.plan:
+        return print_plan(args, p, ledger, out, err)
+    return session(args, p, ledger, out, err)
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except BrokenPipeError:  # e.g. --report | head
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)

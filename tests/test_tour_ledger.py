@@ -1,0 +1,405 @@
+"""The resumable real-engine tour (benchmarks/real_engine_tours.py) and the tour pieces that
+respect an engine's restart back-off (`parallel.split` with ``restarts``), without a real engine:
+the reference adapter runs each configuration in a child process in about a second."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from dockproof.adapters.reference import ReferenceAdapter
+from dockproof.conformance import configs
+from dockproof.conformance.generate import transition_tour
+from dockproof.conformance.harness import Harness
+from dockproof.conformance.oracle import Oracle, Segment, segment_of
+from dockproof.conformance.parallel import run_parallel, split
+from dockproof.engines.statespace import explore
+from dockproof.spec.loader import load_model
+
+from helpers import ROOT, SEED, run_cli
+
+DOCKER = ROOT / "model" / "docker.toml"
+SCRIPT = ROOT / "benchmarks" / "real_engine_tours.py"
+ALWAYS = ["policy=always", "max_retries=0", "mem_limit=true", "oom_kill_disable=false",
+          "term=dies"]
+# Two 17-command configurations (a retry count Docker refuses with --restart=always).
+SMALL = ["--only", "policy=always", "--only", "max_retries=1", "--only", "mem_limit=true",
+         "--only", "oom_kill_disable=true"]
+# Commands that give the container a fresh restart manager (or a new container).
+FRESH = {"start", "restart", "create", "run", "rm", "rm_force", "daemon_restart"}
+
+FAKE_ADAPTERS = '''
+import time
+from dockproof.adapters.reference import ReferenceAdapter
+
+class Limited(ReferenceAdapter):
+    """The reference, with an engine's limit of automatic restarts in a row."""
+    consecutive_restarts = 3
+
+class Slow(ReferenceAdapter):
+    """The reference at 20 commands a second: a run long enough to interrupt."""
+    def apply(self, command):
+        time.sleep(0.05)
+        return super().apply(command)
+'''
+
+
+def _module():
+    spec = importlib.util.spec_from_file_location("real_engine_tours", SCRIPT)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod  # dataclasses look their module up there
+    spec.loader.exec_module(mod)
+    return mod
+
+
+tours = _module()
+
+
+# -- split: pieces within an engine's restart back-off ---------------------------------------
+
+
+def _oracle(items=ALWAYS):
+    model = load_model(DOCKER)
+    return Oracle(model, space=configs.restrict(explore(model), configs.parse(items, model)))
+
+
+def _longest_run(oracle: Oracle, seg: Segment) -> int:
+    """Count, apart from split's own code, the most automatic restarts in a row in a piece:
+    the auto_restart edges along each settled step's settle edges, back to 0 after an
+    accepted command that gives a fresh restart manager."""
+    auto = [a.name for a in oracle.model.actions].index("auto_restart")
+    state, run, worst = seg.initial, 0, 0
+    for step in seg.steps:
+        r = oracle.respond(state, step.key)
+        state = oracle.primary(r)[0]
+        if r.accepted and step.key[0] in FRESH:
+            run = 0
+        if step.settle:
+            target = oracle.settled(state)
+            while state != target:
+                a, state = next((a, d) for a, d in oracle.out[state] if a in oracle.map.settle)
+                run += a == auto
+        worst = max(worst, run)
+    return worst
+
+
+def _old_split(oracle, test, size):
+    """`split` as it was before the restart limit (commit 4445bf1), verbatim."""
+    _dist, prev = oracle.distances(list(oracle.space.initial))
+    out = []
+    for seg in test.segments:
+        state, start, piece_initial, prefix = seg.initial, 0, seg.initial, ()
+        for n, step in enumerate(seg.steps):
+            post = oracle.primary(oracle.respond(state, step.key))[0]
+            state = oracle.settled(post) if step.settle else post
+            reachable = state in prev or state in oracle.space.initial
+            if step.settle and reachable and size <= n + 1 - start < len(seg.steps) - start:
+                out.append(Segment(piece_initial, prefix + seg.steps[start:n + 1]))
+                piece_initial, arcs = oracle.path(state, prev)
+                prefix, start = segment_of(oracle, piece_initial, arcs).steps, n + 1
+        out.append(Segment(piece_initial, prefix + seg.steps[start:]))
+    return replace(test, segments=tuple(out))
+
+
+@pytest.fixture(scope="module")
+def always():
+    oracle = _oracle()
+    return oracle, transition_tour(oracle)
+
+
+@pytest.mark.parametrize("limit", [3, 4])
+def test_pieces_never_take_more_automatic_restarts_in_a_row_than_the_limit(always, limit):
+    oracle, tour = always
+    assert max(_longest_run(oracle, s) for s in tour.segments) > limit  # else nothing to show
+    size = max(50, tour.steps // 8 + 1)  # as --jobs 2 cuts it
+    plain = split(oracle, tour, size)
+    assert max(_longest_run(oracle, s) for s in plain.segments) > limit
+    pieces = split(oracle, tour, size, restarts=limit)
+    assert max(_longest_run(oracle, s) for s in pieces.segments) <= limit
+    assert len(pieces.segments) > len(plain.segments)
+    assert all(p.initial in oracle.space.initial for p in pieces.segments)
+    assert all(p.steps[-1].settle for p in pieces.segments)  # cut at settled steps only
+    # every command of the tour is still sent, in order, once outside the prefixes
+    assert pieces.steps >= tour.steps
+
+
+@pytest.mark.parametrize("limit", [1, 4])
+def test_a_split_tour_covers_what_the_whole_tour_covers(always, limit):
+    oracle, tour = always
+    pieces = split(oracle, tour, max(50, tour.steps // 8 + 1), restarts=limit)
+    whole = Harness(oracle).run(tour, ReferenceAdapter())
+    cut = Harness(oracle).run(pieces, ReferenceAdapter())
+    assert whole.exit_code == cut.exit_code == 0
+    assert cut.coverage.edges == whole.coverage.edges and len(whole.coverage.edges) > 1000
+    two = run_parallel(lambda a: Harness(oracle), pieces, [ReferenceAdapter(), ReferenceAdapter()])
+    assert two.exit_code == 0 and two.coverage.edges == whole.coverage.edges
+
+
+def test_without_a_limit_split_cuts_as_before():
+    for oracle in (Oracle(load_model(SEED)), _oracle(ALWAYS[:1] + ["mem_limit=true"])):
+        tour = transition_tour(oracle)
+        for size in (40, 300):
+            before = _old_split(oracle, tour, size)
+            assert split(oracle, tour, size) == before
+            assert split(oracle, tour, size, restarts=None) == before
+            # a limit no piece reaches changes nothing either
+            longest = max(_longest_run(oracle, s) for s in tour.segments)
+            assert split(oracle, tour, size, restarts=longest) == before
+
+
+@pytest.fixture
+def fake_adapters(tmp_path, monkeypatch):
+    (tmp_path / "fakeadapters.py").write_text(FAKE_ADAPTERS)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
+        [str(tmp_path)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
+    return tmp_path
+
+
+def test_conform_jobs_takes_the_limit_from_the_adapter(fake_adapters, monkeypatch):
+    from dockproof.conformance import parallel
+
+    seen, real = [], parallel.split
+
+    def spy(oracle, test, size, restarts=None):
+        seen.append(restarts)
+        return real(oracle, test, size, restarts=restarts)
+
+    monkeypatch.setattr(parallel, "split", spy)
+    args = ["docker", "--json", "--jobs", "2"] + [f"--config={c}" for c in ALWAYS]
+    runs = {}
+    for adapter in ("fakeadapters:Limited", "reference"):
+        code, out, _ = run_cli("conform", *args, "--adapter", adapter)
+        runs[adapter] = json.loads(out)
+        assert code == 0
+    assert seen == [3, None]
+    assert runs["fakeadapters:Limited"]["steps"] > runs["reference"]["steps"]
+    assert (runs["fakeadapters:Limited"]["coverage"]["transitions"]
+            == runs["reference"]["coverage"]["transitions"])
+
+
+def test_docker_declares_its_back_off_and_podman_none():
+    from dockproof.adapters.docker import DockerAdapter
+    from dockproof.adapters.podman import PodmanAdapter
+
+    assert DockerAdapter.consecutive_restarts == 4
+    assert getattr(PodmanAdapter, "consecutive_restarts", None) is None
+
+
+# -- the ledger --------------------------------------------------------------------------------
+
+
+def _script(*args, timeout=300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True, text=True,
+                          timeout=timeout, cwd=ROOT)
+
+
+def _rows(path: Path) -> list[dict]:
+    return [json.loads(x) for x in path.read_text().splitlines()] if path.exists() else []
+
+
+def _report(*args) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = tours.main(["--engine", "docker", "--report", *args], out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_a_session_records_each_configuration_and_the_next_skips_them(tmp_path):
+    ledger = tmp_path / "t.jsonl"
+    base = ("--engine", "docker", "--adapter", "reference", "--ledger", str(ledger), *SMALL)
+    first = _script(*base)
+    assert first.returncode == 0, first.stderr
+    rows = _rows(ledger)
+    assert [r["config_id"] for r in rows] == [
+        "policy=always max_retries=1 mem_limit=true oom_kill_disable=true term=dies",
+        "policy=always max_retries=1 mem_limit=true oom_kill_disable=true term=ignores"]
+    model = load_model(DOCKER)
+    for r in rows:
+        assert r["status"] == "done" and r["verdict"] == "conformed" and r["exit_code"] == 0
+        assert r["model_sha256_16"] == model.digest
+        assert r["divergences_sha256_16"] == tours.file_hash(ROOT / "properties" /
+                                                             "divergences.toml")
+        assert r["steps"] == {"total": 17, "pass": 17, "known": 0, "fail": 0,
+                              "inconclusive": 0}
+        assert r["transitions"] == [2, 2] and r["engine"] == "reference"
+        assert r["command"].startswith("dockproof conform docker --adapter reference --json "
+                                       "--jobs 2 --allow-known --config policy=always")
+    again = _script(*base)
+    assert again.returncode == 0 and "2 already recorded, 0 to run" in again.stdout
+    assert len(_rows(ledger)) == 2
+    wider = _script(*base[:-2])  # oom_kill_disable=true|false: two more to run
+    assert "2 already recorded, 2 to run" in wider.stdout and len(_rows(ledger)) == 4
+
+
+def test_a_changed_model_makes_the_rows_stale_and_runs_them_again(tmp_path):
+    (tmp_path / "model").mkdir()
+    model = tmp_path / "model" / "docker.toml"
+    model.write_text(DOCKER.read_text())
+    ledger = tmp_path / "t.jsonl"
+    base = ("--engine", "docker", "--adapter", "reference", "--ledger", str(ledger),
+            "--model", str(model), *SMALL)
+    assert _script(*base).returncode == 0
+    code, out, _ = _report(*base[2:])
+    assert code == 0 and "configurations: 2/2 done" in out and "stale rows" not in out
+    old = load_model(model).digest
+    model.write_text(model.read_text() + "\n# an edit\n")
+    code, out, _ = _report(*base[2:])
+    assert "configurations: 0/2 done" in out
+    assert f"2 of an older model (hash {old})" in out
+    rerun = _script(*base)
+    assert "0 already recorded, 2 to run" in rerun.stdout
+    rows = _rows(ledger)
+    assert len(rows) == 4 and rows[0]["model_sha256_16"] == old != rows[3]["model_sha256_16"]
+    assert "configurations: 2/2 done" in _report(*base[2:])[1]
+
+
+def test_the_report_sums_the_current_rows_only(tmp_path):
+    only = ["policy=no", "max_retries=0", "term=dies"]
+    p = tours.plan("docker", only, {}, tours=False)
+    a, b, c, d = p.selected
+    ledger = tmp_path / "t.jsonl"
+
+    def row(cfg, **kw):
+        r = {"config": cfg.values, "config_id": cfg.id, "adapter": "reference",
+             "model_sha256_16": p.model_hash, "divergences_sha256_16": p.divergences_hash,
+             "status": "done", "verdict": "conformed", "exit_code": 0, "wall_seconds": 100.0,
+             "date": "2030-01-01T00:00:00+00:00", "planned_commands": 1000,
+             "engine": "docker", "engine_version": "20.10.24", "known": {}, "replay": None,
+             "uncovered": {}, "stale_entries": [], "states": [10, cfg.states],
+             "steps": {"total": 1000, "pass": 1000, "known": 0, "fail": 0, "inconclusive": 0},
+             "transitions": [300, cfg.transitions]}
+        r.update(kw)
+        return r
+
+    rows = [
+        row(a, steps={"total": 1100, "pass": 1000, "known": 90, "fail": 1, "inconclusive": 9},
+            verdict="diverged", exit_code=1, known={"k-one": 60, "k-two": 30},
+            replay="dockproof replay --commands 'run; kill' --adapter docker"),
+        row(b, known={"k-one": 5}, transitions=[250, b.transitions], wall_seconds=200.0,
+            steps={"total": 1000, "pass": 995, "known": 5, "fail": 0, "inconclusive": 0}),
+        row(c, status="timeout", verdict="timeout", steps=None, transitions=None,
+            wall_seconds=50.0),
+        row(d, model_sha256_16="0123456789abcdef", wall_seconds=9999.0,
+            steps={"total": 7777, "pass": 7777, "known": 0, "fail": 0, "inconclusive": 0}),
+        row(d, divergences_sha256_16="fedcba9876543210"),
+    ]
+    ledger.write_text("".join(json.dumps(r) + "\n" for r in rows) + "not json\n")
+    code, out, err = _report("--adapter", "reference", "--ledger", str(ledger),
+                             *[x for o in only for x in ("--only", o)])
+    assert code == 0
+    assert "configurations: 2/4 done (1 timeout not done)" in out
+    assert "commands run: 2,100 (1,995 pass, 95 known, 1 fail, 9 inconclusive)" in out
+    total = sum(x.transitions for x in p.selected)
+    assert f"transitions covered: 550/{total:,} " in out
+    assert "divergences: 1\n" in out
+    assert "replay: dockproof replay --commands 'run; kill' --adapter docker" in out
+    assert "known divergences: 95" in out and "k-one: 65 steps in 2 configurations" in out
+    assert "time spent: 5.8 min" in out  # 100 + 200 + 50 s: the stale rows do not count
+    # start-up: the fastest done run (100 s); then (0 + 100 s) / (1,100 + 1,000) commands run
+    assert "time left: about " in out and " for 2 configurations " in out
+    assert "100 s start-up each; s per command run: overall 0.05, by policy: no 0.05" in out
+    assert "stale rows (kept in the ledger, not counted above): 2" in out
+    assert "1 of an older model (hash 0123456789abcdef)" in out
+    assert "1 of an older divergences file (hash fedcba9876543210)" in out
+    assert "the 96 configurations partition the model's graph" in out
+    assert "not a ledger row, skipped" in err
+
+
+def test_the_configurations_partition_the_graph_as_the_report_says():
+    p = tours.plan("docker", [], {}, tours=False)
+    ok, _line = p.partition()
+    space = explore(load_model(DOCKER))
+    assert ok and len(p.configs) == len(space.initial) == 96
+    assert sum(c.transitions for c in p.configs) == len(space.edges)
+    broken = replace(p, global_transitions=p.global_transitions + 1)
+    assert broken.partition()[0] is False and "DO NOT partition" in broken.partition()[1]
+
+
+@pytest.mark.parametrize("args, says", [
+    (["--only", "polcy=always"], "did you mean 'policy'?"),
+    (["--only", "policy=sometimes"], "'sometimes' is not a value of policy"),
+    (["--only", "policy"], "'policy' is not PARAMETER=VALUE"),
+    (["--engine", "dockr"], "--engine dockr: give docker or podman"),
+    (["--adapter", "reference"], "give --ledger FILE"),
+    (["--budget", "0"], "--budget 0: give minutes > 0"),
+    (["--jobs", "0"], "--jobs 0: give N >= 1"),
+    (["--model", "nosuchmodel"], "no such model file or built-in model"),
+])
+def test_bad_arguments_exit_2_with_one_clear_line(args, says):
+    argv = ["--engine", "docker", *args] if "--engine" not in args else args
+    out, err = io.StringIO(), io.StringIO()
+    code = tours.main(argv, out, err)
+    assert code == 2 and says in err.getvalue() and "Traceback" not in err.getvalue()
+    assert len(err.getvalue().strip().splitlines()) == 1 and out.getvalue() == ""
+
+
+def test_bad_only_from_the_command_line():
+    proc = _script("--engine", "docker", "--only", "polcy=always")
+    assert proc.returncode == 2 and "--only" in proc.stderr and "Traceback" not in proc.stderr
+
+
+# -- interrupts and time limits ----------------------------------------------------------------
+
+
+def _children(marker: str) -> list[int]:
+    """The pids of processes whose command line holds ``marker``."""
+    out = []
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                cmd = (d / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if marker in cmd and "conform" in cmd:
+                out.append(int(d.name))
+    return out
+
+
+@pytest.mark.parametrize("sig, code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_an_interrupt_ends_the_child_and_records_nothing(fake_adapters, sig, code):
+    model = fake_adapters / "docker.toml"
+    model.write_text(DOCKER.read_text())
+    ledger = fake_adapters / "t.jsonl"
+    proc = subprocess.Popen(
+        [sys.executable, str(SCRIPT), "--engine", "docker", "--adapter",
+         "fakeadapters:Slow", "--ledger", str(ledger), "--model", str(model),
+         "--only", "policy=no", "--only", "max_retries=0", "--only", "term=dies",
+         "--only", "mem_limit=false", "--only", "oom_kill_disable=false"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    deadline = time.monotonic() + 60
+    while not _children(str(model)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _children(str(model)), "the child never started"
+    time.sleep(2)  # well into its 1,000-command run (about a minute at 20 commands/s)
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == code, (out, err)
+    assert f"interrupted ({sig.name}): nothing recorded" in out
+    assert _rows(ledger) == [] and _children(str(model)) == []
+
+
+def test_a_run_past_its_time_limit_is_recorded_as_such_and_not_done(fake_adapters):
+    ledger = fake_adapters / "t.jsonl"
+    base = ("--engine", "docker", "--adapter", "fakeadapters:Slow", "--ledger",
+            str(ledger), "--only", "policy=no", "--only", "max_retries=0", "--only",
+            "term=dies", "--only", "mem_limit=false", "--only", "oom_kill_disable=false")
+    first = _script(*base, "--timeout", "0.05")
+    assert first.returncode == 1 and "time limit 0.1 min reached" in first.stderr
+    (row,) = _rows(ledger)
+    assert row["status"] == "timeout" and "steps" not in row and row["wall_seconds"] < 60
+    _code, out, _ = _report(*base[2:])
+    assert "configurations: 0/1 done (1 timeout not done)" in out
+    again = _script(*base, "--timeout", "0.05")
+    assert "1 already recorded, 0 to run" in again.stdout and len(_rows(ledger)) == 1
+    retry = _script(*base, "--timeout", "0.05", "--retry-timeouts")
+    assert "0 already recorded, 1 to run" in retry.stdout and len(_rows(ledger)) == 2
