@@ -122,10 +122,11 @@ class Plan:
     global_states: int
     selected: list[Config] = field(default_factory=list)
     only: str = ""
+    engine: str = ""
     divergences_hash: str = ""
 
     def __post_init__(self) -> None:
-        self.divergences_hash = file_hash(self.divergences)
+        self.divergences_hash = entries_hash(self.divergences, self.engine)
 
     def partition(self) -> tuple[bool, str]:
         """Check that the configurations' graphs add up to the model's whole graph."""
@@ -145,6 +146,22 @@ def file_hash(path: Path | None) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
 
 
+def entries_hash(path: Path | None, engine: str) -> str:
+    """Return a hash of the divergence entries about ``engine`` (the others do not change
+    how its runs are judged), or "none"."""
+    if path is None:
+        return "none"
+    import json
+    import tomllib
+
+    try:
+        rows = tomllib.loads(path.read_text()).get("divergence", [])
+    except (OSError, ValueError):
+        return file_hash(path)
+    mine = [r for r in rows if isinstance(r, dict) and r.get("engine") == engine]
+    return hashlib.sha256(json.dumps(mine, sort_keys=True).encode()).hexdigest()[:16]
+
+
 def divergences_file(model_path: Path, model_name: str) -> Path | None:
     """Return the divergences file `dockproof conform` judges with by default (as its
     `_catalogue`: properties/divergences.toml beside the model, else the built-in one, when
@@ -160,7 +177,8 @@ def divergences_file(model_path: Path, model_name: str) -> Path | None:
     return None
 
 
-def plan(model_arg: str, only: list[str], unsupported: dict, tours: bool = True) -> Plan:
+def plan(model_arg: str, only: list[str], unsupported: dict, tours: bool = True,
+         engine: str = "") -> Plan:
     """Enumerate the model's configurations (valid and invalid: one per initial state) with
     dockproof's own code; ``tours``: also plan each one's tour (its length orders the run)."""
     from dockproof import builtin
@@ -196,7 +214,7 @@ def plan(model_arg: str, only: list[str], unsupported: dict, tours: bool = True)
     order = sorted(out, key=lambda c: (c.commands, c.transitions, c.state))
     return Plan(model_arg, path, model.name, model.digest, divergences_file(path, model.name),
                 order, len(space.edges), len(space.states),
-                [c for c in order if c in chosen], configs.describe(selection, model))
+                [c for c in order if c in chosen], configs.describe(selection, model), engine)
 
 
 # -- the ledger ------------------------------------------------------------------------------
@@ -430,7 +448,7 @@ def session(args, p: Plan, ledger: Path, out=sys.stdout, err=sys.stderr) -> int:
                       "configurations left for the next session\n")
             break
         limit = args.timeout * 60 if args.timeout else BASE_LIMIT + SECONDS_PER_COMMAND * c.commands
-        div_hash = file_hash(divergences_file(p.model_path, p.model_name))
+        div_hash = entries_hash(divergences_file(p.model_path, p.model_name), p.engine)
         if div_hash != p.divergences_hash:
             err.write(f"the divergences file changed during the session (hash {div_hash}, "
                       f"planned with {p.divergences_hash}): stopping; start again\n")
@@ -731,7 +749,7 @@ def main(argv: list[str] | None = None, out=sys.stdout, err=sys.stderr) -> int:
         check_args(args)
         ledger = args.ledger or RESULTS / f"{args.engine}.jsonl"
         unsupported = resolve(args.adapter).unsupported
-        p = plan(args.model, args.only, unsupported)
+        p = plan(args.model, args.only, unsupported, engine=args.engine)
     except Usage as exc:
         err.write(f"error: {exc}\n")
         return 2

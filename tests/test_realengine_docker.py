@@ -88,6 +88,21 @@ def test_oom_kill_exit_and_flag(adapter):
     assert "mem" not in seen.resources
 
 
+def test_an_unlimited_container_holds_the_whole_host_and_no_more(adapter):
+    """S9 without -m: the container holds every unit of the host (a parent cgroup standing
+    for it); the next allocation is refused, as the models and the reference interpreter
+    say, rather than left to the stand-in cgroup's OOM killer."""
+    adapter.reset(3)
+    step(adapter, "run", Config(oom_kill_disable=True))
+    for units in (1, 2, 3):
+        assert step(adapter, "alloc").flags["usage"] == units
+    refused = adapter.apply(Command("alloc"))
+    assert not refused.ok and "host has no free memory" in refused.error
+    adapter.settle()
+    seen = adapter.observe()
+    assert seen.status == "running" and seen.flags["usage"] == 3 and not seen.flags["hung"]
+
+
 def test_oom_kill_disable_hangs_at_the_limit(adapter):
     step(adapter, "run", Config(memory=2, oom_kill_disable=True))
     step(adapter, "alloc")

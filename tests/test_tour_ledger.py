@@ -227,8 +227,8 @@ def test_a_session_records_each_configuration_and_the_next_skips_them(tmp_path):
     for r in rows:
         assert r["status"] == "done" and r["verdict"] == "conformed" and r["exit_code"] == 0
         assert r["model_sha256_16"] == model.digest
-        assert r["divergences_sha256_16"] == tours.file_hash(ROOT / "properties" /
-                                                             "divergences.toml")
+        assert r["divergences_sha256_16"] == tours.entries_hash(
+            ROOT / "properties" / "divergences.toml", "docker")
         assert r["steps"] == {"total": 17, "pass": 17, "known": 0, "fail": 0,
                               "inconclusive": 0}
         assert r["transitions"] == [2, 2] and r["engine"] == "reference"
@@ -265,7 +265,7 @@ def test_a_changed_model_makes_the_rows_stale_and_runs_them_again(tmp_path):
 
 def test_the_report_sums_the_current_rows_only(tmp_path):
     only = ["policy=no", "max_retries=0", "term=dies"]
-    p = tours.plan("docker", only, {}, tours=False)
+    p = tours.plan("docker", only, {}, tours=False, engine="docker")
     a, b, c, d = p.selected
     ledger = tmp_path / "t.jsonl"
 
@@ -316,7 +316,7 @@ def test_the_report_sums_the_current_rows_only(tmp_path):
 
 
 def test_the_configurations_partition_the_graph_as_the_report_says():
-    p = tours.plan("docker", [], {}, tours=False)
+    p = tours.plan("docker", [], {}, tours=False, engine="docker")
     ok, _line = p.partition()
     space = explore(load_model(DOCKER))
     assert ok and len(p.configs) == len(space.initial) == 96
@@ -403,3 +403,16 @@ def test_a_run_past_its_time_limit_is_recorded_as_such_and_not_done(fake_adapter
     assert "1 already recorded, 0 to run" in again.stdout and len(_rows(ledger)) == 1
     retry = _script(*base, "--timeout", "0.05", "--retry-timeouts")
     assert "0 already recorded, 1 to run" in retry.stdout and len(_rows(ledger)) == 2
+
+
+def test_only_the_engines_own_divergence_entries_key_its_rows(tmp_path):
+    # editing a Podman entry must not make a Docker row stale (a full re-run is hours)
+    src = (ROOT / "properties" / "divergences.toml").read_text()
+    f = tmp_path / "divergences.toml"
+    f.write_text(src)
+    docker, podman = tours.entries_hash(f, "docker"), tours.entries_hash(f, "podman")
+    f.write_text(src.replace('id = "podman-oomkilled-false"', 'id = "podman-oomkilled-lost"'))
+    assert tours.entries_hash(f, "docker") == docker
+    assert tours.entries_hash(f, "podman") != podman
+    f.write_text(src.replace('id = "docker-oomkilled-lost-on-fast-restart"', 'id = "x"'))
+    assert tours.entries_hash(f, "docker") != docker

@@ -100,8 +100,13 @@ def memory_bytes(config: Config) -> int | None:
     """
     if config.memory is None:
         return None
+    return room_bytes(config.memory)
+
+
+def room_bytes(units: int) -> int:
+    """Return the bytes a memory cgroup needs to hold `units` units (see `memory_bytes`)."""
     unit = workload.UNIT_BYTES
-    return config.memory * (unit + unit // 16) + unit // 2
+    return units * (unit + unit // 16) + unit // 2
 
 
 def split_policy(policy: str) -> tuple[str, int]:
@@ -127,6 +132,7 @@ class RealAdapter(abc.ABC):
         self._seq = 0
         self._pending: Pending | None = None
         self._inconclusive = False
+        self.host_units: int | None = None  # set by reset()
         observe.require_cgroup_v1()
 
     # -- the Protocol -------------------------------------------------------------------------
@@ -137,7 +143,10 @@ class RealAdapter(abc.ABC):
         if teardown.leftovers:
             raise EngineUnavailable(teardown.leftover_message())
         self.host.remove()
-        self.host.create(host_units * workload.UNIT_BYTES)
+        # The host holds `host_units` units as a container does (S9: an unlimited container
+        # may take them all), so it gets the same room as `-m host_units` would.
+        self.host.create(room_bytes(host_units))
+        self.host_units = host_units
         self._pending, self._inconclusive = None, False
 
     def apply(self, command: Command) -> Outcome:
@@ -184,6 +193,9 @@ class RealAdapter(abc.ABC):
         ins = self._inspect()
         if ins is None or ins.status != "running" or ins.pid <= 0:
             return Outcome(False, self._refusal())
+        if command.verb == "alloc" and self._host_full(ins.pid):
+            return Outcome(False, f"the host has no free memory: {self.host_units} units are "
+                                  "in use (the harness's host does not back more)")
         self._seq += 1
         arg = command.code if command.code is not None else f"dp{self._seq}"
         if not workload.send(ins.pid, f"{self._seq} {command.verb} {arg}"):
@@ -202,6 +214,24 @@ class RealAdapter(abc.ABC):
             raise Inconclusive(f"the workload of {self.name} did not exit within "
                                f"{windows.EXIT:g}s of its exit command")
         return OK
+
+    def _host_full(self, pid: int) -> bool:
+        """Return whether one more unit would go past the host's memory for a container
+        without its own limit.
+
+        The host is a parent cgroup standing for the host's memory (`cgroups.HostCgroup`).
+        Past it the kernel would OOM-kill inside that stand-in, an answer about the
+        stand-in rather than about the engine; the models (S9: the container may take as
+        much memory as the host *has*) and the reference interpreter (ENOMEM) end there, so
+        the harness refuses the allocation itself, as a host out of memory refuses it.
+        """
+        memory = cgroups.of_pid(pid, "memory")
+        limit = cgroups.read(memory, "memory.limit_in_bytes")
+        usage = cgroups.read(memory, "memory.usage_in_bytes")
+        if self.host_units is None or limit is None or usage is None \
+                or int(limit) <= room_bytes(self.host_units):
+            return False  # a container limit within the host's: the kernel answers (S7, S8)
+        return int(usage) // workload.UNIT_BYTES + 1 > self.host_units
 
     def _await_ack(self, window: float) -> None:
         """Wait for the pending ack, a hang or the process's end; leave the rest to settle."""
