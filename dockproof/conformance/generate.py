@@ -96,7 +96,11 @@ def transition_tour(oracle: Oracle, probes: bool = True) -> Test:
     _connect(oracle, m)
     segments = _split(oracle, m)
     if probes:
-        segments = add_probes(oracle, segments)
+        # an initial state no segment starts from (nothing drivable there, e.g. a retry count
+        # the engine refuses at create and no daemon restart) still gets its refusal probes
+        starts = {seg.initial for seg in segments}
+        segments += [Segment(i, ()) for i in oracle.space.initial if i not in starts]
+        segments = [seg for seg in add_probes(oracle, segments) if seg.steps]
     commands = sum(1 for _c, k, _e in required if k is not None)
     bound = commands + minimum_resets(oracle)
     length = sum(len(s.steps) for s in segments) + len(segments)
