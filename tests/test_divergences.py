@@ -149,3 +149,36 @@ def test_bad_config_selection_is_a_located_error():
     code, _, err = run_cli("conform", "docker", "--adapter", "reference", "--config",
                            "polcy=no")
     assert code == 2 and "policy" in err
+
+
+def test_two_ignore_entries_explain_a_step_only_together(tmp_path, model):
+    # Podman after an OOM kill that a hurried step did not observe: its refusal's text *and*
+    # its OOMKilled differ; each entry covers one field, so only both together explain it
+    from dockproof.conformance.adapter import Observation
+    from dockproof.conformance.oracle import Oracle
+
+    o = Oracle(model)
+    j = next(i for i, s in enumerate(o.space.states)
+             if model.state_json(s)["status"] == "exited" and model.state_json(s)["oom_killed"])
+    exp = o.expected[j]
+    flags = {k: (v.value if hasattr(v, "value") else v) for k, v in exp.flags.items()}
+    seen = Observation(exp.statuses[0], exp.resources, {**flags, "oom_killed": False,
+                                                          "fs_data": not flags["fs_data"]})
+    rows = []
+    for eid, field in (("no-oom-flag", "oom_killed"), ("files-differ", "fs_data")):
+        rows.append(f'[[divergence]]\nid = "{eid}"\nengine = "podman"\ncommand = "kill"\n'
+                    f'fields = ["{field}"]\nthen = "ignore"\nexpected = "a"\nobserved = "b"\n'
+                    'reason = "c"\n')
+    f = tmp_path / "d.toml"
+    f.write_text('[meta]\nabout = "docker"\n\n' + "\n".join(rows))
+    entries = known.load(f, model).entries
+    r = o.respond(j, ("kill", None))
+    cands = [(j, ())]
+    hit = known.explain(entries, o, j, r, cands, "error", seen, frozenset())
+    assert hit is None  # neither entry covers the error text
+    hit = known.explain(entries, o, j, r, cands, None, seen, frozenset())
+    assert hit is not None and hit[0].id == "no-oom-flag+files-differ" and hit[1] == j
+    assert known.explain(entries[:1], o, j, r, cands, None, seen, frozenset()) is None
+    one = Observation(seen.status, seen.resources, {**seen.flags, "fs_data": flags["fs_data"]})
+    hit = known.explain(entries, o, j, r, cands, None, one, frozenset())
+    assert hit is not None and hit[0].id == "no-oom-flag"  # one entry alone: no combination

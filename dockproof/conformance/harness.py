@@ -128,6 +128,7 @@ class Harness:
         #: Recorded divergences, and the (name, version) of the engine they are matched on.
         self.known = known
         self.engine = engine
+        self._carried: list = []  # entries about the last step when it was not observed
 
     @property
     def model(self) -> Model:
@@ -200,6 +201,8 @@ class Harness:
         o = self.oracle
         ignore = set() if ignore is None else ignore
         pres = o.closure(state) if hurried else ((state, ()),)
+        # entries about the previous, unobserved step: what it did shows only now
+        carried, self._carried = (self._carried if hurried else []), []
         r = o.respond(state, step.key)
         cmd = o.command(state, step.key)
         outcome = adapter.apply(cmd)
@@ -214,7 +217,8 @@ class Harness:
         flagged = observed is not None and bool(observed.flags.get("inconclusive"))
         if observed is None:  # not observed: the next command meets the raw post-state
             pre, path, rp, _ = next(p for p in problems if not p[3])
-            applicable(self.known, self.engine, step.key[0], o.space.states[pre], rp)
+            self._carried = applicable(self.known, self.engine, step.key[0],
+                                       o.space.states[pre], rp, count=False)
             dst, edges = o.primary(rp)
             cov.take(path + edges)
             trail.extend((o.model.actions[e[1]].name, e[2]) for e in path + edges)
@@ -239,7 +243,9 @@ class Harness:
         candidates = _candidates(o, r)
         reasons = _reasons(o, r, candidates, outcome, observed, bad_outcome)
         for pre, path, rp, _problem in problems:
-            entries = applicable(self.known, self.engine, step.key[0], o.space.states[pre], rp)
+            entries = applicable(self.known, self.engine, step.key[0], o.space.states[pre], rp,
+                                 count=False)
+            entries += [e for e in carried if e not in entries]
             hit = explain(entries, o, pre, rp, _candidates(o, rp), _outcome_field(rp, outcome),
                           observed, frozenset(ignore))
             if hit is not None:
@@ -257,7 +263,9 @@ class Harness:
                cov: Coverage, ignore: set[str], reasons: list[str]):
         """Record a step a recorded divergence explains; go on as the entry says."""
         entry, j, edges = hit
-        self.known.occurred[entry.id] = self.known.occurred.get(entry.id, 0) + 1
+        for eid in entry.id.split("+"):  # a combined entry (known._together) counts each
+            self.known.occurred[eid] = self.known.occurred.get(eid, 0) + 1
+            self.known.applied[eid] = self.known.applied.get(eid, 0) + 1
         note = f"{entry.id}: {reasons[0]}"
         if j is None:  # then = reset: the model cannot follow this container any further
             return StepVerdict(n, i, str(cmd), "known", r.kind, state, None, note), state, None

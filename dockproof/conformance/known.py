@@ -129,18 +129,49 @@ def explain(entries: list[Entry], oracle, state: int, r, candidates, outcome_fie
         for j, edges in pool:
             if observed is None or not compare(oracle.expected[j], observed, mask):
                 return entry, j, edges
+    return _together(entries, oracle, candidates, outcome_field, observed, ignore)
+
+
+def _together(entries: list[Entry], oracle, candidates, outcome_field: str | None, observed,
+              ignore: frozenset[str]):
+    """Return (a combined entry, state, edges) when the ``ignore`` entries explain the step
+    only together (e.g. Podman's error text *and* its OOMKilled after an OOM kill the step
+    before did not observe); the combined entry's id joins theirs with ``+``."""
+    from dataclasses import replace
+
+    some = [e for e in entries if e.then == "ignore"]
+    fields = frozenset().union(*(e.fields for e in some)) if some else frozenset()
+    if len(some) < 2 or (outcome_field is not None and outcome_field not in fields):
+        return None
+    for j, edges in candidates:
+        if observed is None or not compare(oracle.expected[j], observed, ignore | fields):
+            used = [e for e in some if e.fields & _differing(oracle, j, observed, ignore)
+                    or outcome_field in e.fields]
+            if len(used) < 2:
+                return None  # one entry alone would have explained it
+            return replace(used[0], id="+".join(e.id for e in used),
+                           fields=frozenset().union(*(e.fields for e in used))), j, edges
     return None
 
 
-def applicable(catalogue: Catalogue | None, engine, verb: str, s: tuple, r) -> list[Entry]:
-    """List the entries about this step (and count them as applied)."""
+def _differing(oracle, j: int, observed, ignore: frozenset[str]) -> frozenset[str]:
+    """Return the fields in which the observation differs from state ``j``."""
+    if observed is None:
+        return frozenset()
+    return frozenset(m.field for m in compare(oracle.expected[j], observed, ignore))
+
+
+def applicable(catalogue: Catalogue | None, engine, verb: str, s: tuple, r,
+               count: bool = True) -> list[Entry]:
+    """List the entries about this step (and, with ``count``, count them as applied)."""
     if catalogue is None:
         return []
     actions = {e[1] for _d, edges in r.posts for e in edges}
     refusal = not r.accepted and bool(r.errors)
     found = [e for e in catalogue.entries if e.applies(engine, verb, s, actions, refusal)]
-    for e in found:
-        catalogue.applied[e.id] = catalogue.applied.get(e.id, 0) + 1
+    if count:
+        for e in found:
+            catalogue.applied[e.id] = catalogue.applied.get(e.id, 0) + 1
     return found
 
 
