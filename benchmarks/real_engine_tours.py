@@ -428,7 +428,8 @@ def session(args, p: Plan, ledger: Path, out=sys.stdout, err=sys.stderr) -> int:
         r = now.get(c.id)
         if r is not None and (r["status"] == "done"
                               or (r["status"] == "timeout" and not args.retry_timeouts)):
-            continue
+            if not (args.retry_diverged and r.get("verdict") == "diverged"):
+                continue
         pending.append(c)
     skipped = len(p.selected) - len(pending)
     out.write(f"{p.model_name} (model hash {p.model_hash}, divergences hash "
@@ -703,6 +704,9 @@ def parser() -> argparse.ArgumentParser:
                     f"{SECONDS_PER_COMMAND:g} s per planned command)")
     ap.add_argument("--retry-timeouts", action="store_true",
                     help="run again configurations whose recorded run hit its time limit")
+    ap.add_argument("--retry-diverged", action="store_true",
+                    help="run again configurations whose recorded run diverged (after a fix "
+                    "of the model or the harness; the new row supersedes the old)")
     ap.add_argument("--report", action="store_true",
                     help="print the aggregate of the ledger for the current model; run nothing")
     ap.add_argument("--plan", action="store_true",

@@ -416,3 +416,22 @@ def test_only_the_engines_own_divergence_entries_key_its_rows(tmp_path):
     assert tours.entries_hash(f, "podman") != podman
     f.write_text(src.replace('id = "docker-oomkilled-lost-on-fast-restart"', 'id = "x"'))
     assert tours.entries_hash(f, "docker") != docker
+
+
+def test_a_diverged_configuration_runs_again_only_when_asked(tmp_path):
+    ledger = tmp_path / "t.jsonl"
+    base = ("--engine", "docker", "--adapter", "reference", "--ledger", str(ledger), *SMALL,
+            "--only", "term=dies")
+    assert _script(*base).returncode == 0
+    (row,) = _rows(ledger)
+    row.update(verdict="diverged", exit_code=1)  # as a run before a harness fix recorded it
+    ledger.write_text(json.dumps(row) + "\n")
+    again = _script(*base)
+    assert again.returncode == 0 and "1 already recorded, 0 to run" in again.stdout
+    retry = _script(*base, "--retry-diverged")
+    assert retry.returncode == 0 and "0 already recorded, 1 to run" in retry.stdout
+    rows = _rows(ledger)
+    assert [r["verdict"] for r in rows] == ["diverged", "conformed"]
+    assert "configurations: 1/1 done" in _report("--adapter", "reference", "--ledger",
+                                                  str(ledger), *SMALL[0:], "--only",
+                                                  "term=dies")[1]
