@@ -110,6 +110,9 @@ def test_oom_kill_disable_hangs_at_the_limit(adapter):
     seen = step(adapter, "alloc")
     assert seen.status == "running" and seen.flags["hung"]
     assert {"proc", "mem", "cpu"} <= seen.resources
+    for verb in ("alloc", "write_mem"):  # S8: the container hangs; it acts no more
+        refused = adapter.apply(Command(verb))
+        assert not refused.ok and "hung at its memory limit" in refused.error, verb
     assert step(adapter, "kill").status == "exited"
 
 

@@ -193,6 +193,12 @@ class RealAdapter(abc.ABC):
         ins = self._inspect()
         if ins is None or ins.status != "running" or ins.pid <= 0:
             return Outcome(False, self._refusal())
+        if cgroups.under_oom(cgroups.of_pid(ins.pid, "memory")):
+            # S8: the container hangs at its limit (a holder sleeps in the memcg OOM wait);
+            # the models and the reference take no more of its process's actions there, so
+            # the harness sends none (init itself, which reads the FIFO, could still read)
+            return Outcome(False, f"the workload of {self.name} is hung at its memory limit "
+                                  "(memory.oom_control: under_oom 1)")
         if command.verb == "alloc" and self._host_full(ins.pid):
             return Outcome(False, f"the host has no free memory: {self.host_units} units are "
                                   "in use (the harness's host does not back more)")
