@@ -408,6 +408,10 @@ def row_of(p: Plan, c: Config, adapter: str, jobs: int, div_hash: str, code: int
                       for why, per in (doc["coverage"].get("uncovered") or {}).items()},
         "replay": div.get("replay") if div else None,
         "divergence_shrunk_from": div.get("shrunk_from") if div else None,
+        # what differed, and the kernel's evidence: the replay alone may not meet it again
+        "divergence_reasons": div.get("reasons") if div else None,
+        "divergence_observed": div.get("observed") if div else None,
+        "divergence_evidence": div.get("evidence") if div else None,
         "known": dict(known.get("occurred") or {}),
         "stale_entries": list(known.get("stale") or []),
         "divergences_file": known.get("file"),
@@ -573,6 +577,8 @@ def report(args, p: Plan, ledger: Path, out=sys.stdout, err=sys.stderr) -> int:
     for r in fails:
         w(f"  {r['config_id']} ({r['date']}): {r['steps']['total']:,} steps before it\n"
           f"    replay: {r.get('replay')}\n")
+        for reason in r.get("divergence_reasons") or ():
+            w(f"    - {reason}\n")
     inconclusive = [r for r in done if r["steps"]["inconclusive"]]
     for r in inconclusive:
         w(f"  inconclusive steps: {r['steps']['inconclusive']} in {r['config_id']}\n")
