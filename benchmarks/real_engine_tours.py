@@ -404,6 +404,8 @@ def row_of(p: Plan, c: Config, adapter: str, jobs: int, div_hash: str, code: int
         "steps": {"total": steps, "pass": doc["passed"], "known": n_known, "fail": fail,
                   "inconclusive": doc["inconclusive"]},
         "transitions": doc["coverage"]["transitions"], "states": doc["coverage"]["states"],
+        # [covered, total] per model action: the report sums them over configurations
+        "actions": doc["coverage"].get("actions"),
         "uncovered": {why: sum(per.values())
                       for why, per in (doc["coverage"].get("uncovered") or {}).items()},
         "replay": div.get("replay") if div else None,
@@ -565,6 +567,15 @@ def report(args, p: Plan, ledger: Path, out=sys.stdout, err=sys.stderr) -> int:
             why[k] = why.get(k, 0) + n
     for k, n in sorted(why.items(), key=lambda kv: -kv[1]):
         w(f"  not covered in done configurations, {k}: {n:,}\n")
+    per_action: dict[str, list[int]] = {}
+    for r in done:
+        for a, (c, t) in (r.get("actions") or {}).items():
+            got = per_action.setdefault(a, [0, 0])
+            got[0] += c
+            got[1] += t
+    if per_action:
+        w("  per action (done configurations): " + ", ".join(
+            f"{a} {c:,}/{t:,}" for a, (c, t) in sorted(per_action.items()) if t) + "\n")
     bad = [(r["config_id"], r["transitions"][1], by_id[r["config_id"]].transitions)
            for r in done if r["transitions"][1] != by_id[r["config_id"]].transitions]
     if bad:  # the runs' own totals must be their parts of the graph, or the sums mean nothing
