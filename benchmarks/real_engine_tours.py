@@ -574,7 +574,8 @@ def report(args, p: Plan, ledger: Path, out=sys.stdout, err=sys.stderr) -> int:
             got[0] += c
             got[1] += t
     if per_action:
-        w("  per action (done configurations): " + ", ".join(
+        n = sum(1 for r in done if r.get("actions"))
+        w(f"  per action ({n} of {len(done)} done configurations record it): " + ", ".join(
             f"{a} {c:,}/{t:,}" for a, (c, t) in sorted(per_action.items()) if t) + "\n")
     bad = [(r["config_id"], r["transitions"][1], by_id[r["config_id"]].transitions)
            for r in done if r["transitions"][1] != by_id[r["config_id"]].transitions]
