@@ -43,6 +43,7 @@ class Pending:
     pid: int
     started_at: str
     seq: int
+    verb: str = ""
 
 
 def host_cgroup(run_id: str) -> cgroups.HostCgroup:
@@ -161,7 +162,9 @@ class RealAdapter(abc.ABC):
 
     def settle(self) -> None:
         """Wait for the engine to be quiescent, within the declared window (else flag it)."""
-        deadline = time.monotonic() + windows.RESTART
+        p = self._pending
+        window = windows.HANG if p is not None and p.verb == "alloc" else windows.RESTART
+        deadline = time.monotonic() + max(window, windows.RESTART)
         while True:
             ins = self._inspect()
             if self._quiet(ins):
@@ -210,7 +213,7 @@ class RealAdapter(abc.ABC):
             return Outcome(False, f"workload in {self.name} did not read its command within "
                                   f"{windows.WORKLOAD_READY}s")
         kind = "exit" if command.verb in ("exit", "child_exit") else "ack"
-        self._pending = Pending(kind, ins.pid, ins.started_at, self._seq)
+        self._pending = Pending(kind, ins.pid, ins.started_at, self._seq, command.verb)
         if kind == "ack":
             self._await_ack(windows.ACK)
         elif procs.await_gone([ins.pid], windows.EXIT, windows.EXIT_POLL):

@@ -37,6 +37,11 @@ EXIT_POLL = 0.001
 #: (engine-facts §3.3); 20 s covers k ≤ 7 restarts in a row within 10 s of running. Podman has
 #: no back-off (≈ 0.1 s per cycle, §8.2). A longer back-off makes the observation inconclusive.
 RESTART = 20.0
+#: An allocation at the limit with --oom-kill-disable reaches the hang (`under_oom 1`) only
+#: after the kernel gave up reclaiming the cgroup's page cache: at once on a quiet machine,
+#: but more than 25 s was seen with two engine tours running beside it (a tour then had 4
+#: inconclusive steps). settle() waits this long for an allocation's outcome.
+HANG = 120.0
 #: Podman's `podman container cleanup` (started by conmon at exit) decides the restart and
 #: moves "stopped" to "exited": measured < 0.5 s.
 PODMAN_CLEANUP = 10.0
