@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from dockproof.conformance.adapter import Command, Config
-from dockproof.realengine import image, windows
+from dockproof.realengine import cgroups, image, windows
 from dockproof.realengine.base import LABEL
 from dockproof.realengine.daemon import PrivateDockerd, PrivatePodman
 from dockproof.realengine.procs import alive
@@ -372,6 +372,7 @@ def hang(adapter, side, monkeypatch, tries: int = 3) -> None:
     for _ in range(tries):
         with monkeypatch.context() as m:
             m.setattr(windows, "RESTART", 3.0)
+            m.setattr(windows, "HANG", 3.0)
             assert adapter.apply(Command("run", Config(memory=2, oom_kill_disable=True))).ok
             adapter.settle()
             for _ in range(3):  # two units fill the limit, the third waits for memory
@@ -398,6 +399,9 @@ def exit_never_read(adapter, side, monkeypatch) -> None:
     try:
         with monkeypatch.context() as m:
             m.setattr(windows, "EXIT", 1.0)
+            # the container is hung, so the harness would refuse the exit (S8); pretend it is
+            # not, to reach the exit that never comes
+            m.setattr(cgroups, "under_oom", lambda memory: False)
             began = time.monotonic()
             with pytest.raises(Inconclusive, match="did not exit within 1s"):
                 adapter.apply(Command("exit", code=3))
