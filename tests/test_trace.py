@@ -102,6 +102,15 @@ def test_a_policy_restart_after_a_manual_stop_is_rejected(checker):
     assert any(r.startswith("in the middle of stop") and "'stop' next" in r for r in rej.reasons)
 
 
+def set_attribute(lines: list[str], act: str, key: str, value: str) -> int:
+    """Set an attribute of the first Docker event with this action; return its index."""
+    i = next(i for i, x in enumerate(lines) if action(x) == act)
+    e = json.loads(lines[i])
+    e["Actor"]["Attributes"][key] = value
+    lines[i] = json.dumps(e)
+    return i
+
+
 def test_an_exit_code_that_contradicts_the_step_is_rejected(checker):
     # rm -f of a paused container is SIGKILL: its die must say 137; make it say 0. A frozen
     # process cannot have exited by itself first (as a running one may while a kill is under
@@ -109,10 +118,7 @@ def test_an_exit_code_that_contradicts_the_step_is_rejected(checker):
     # start of a docker restart (the exit of its stop half is not recorded in the state), so
     # the log is rejected at the destroy that cannot follow it.
     lines = lines_of(EVENTS / "docker" / "rm-force-paused.jsonl")
-    i = next(i for i, x in enumerate(lines) if action(x) == "die")
-    e = json.loads(lines[i])
-    e["Actor"]["Attributes"]["exitCode"] = "0"
-    lines[i] = json.dumps(e)
+    i = set_attribute(lines, "die", "exitCode", "0")
     _, rej = check(checker, lines)
     assert rej is not None and rej.line > i + 1 and rej.action == "destroy"
     assert [r.split(" (")[0] for r in rej.reasons] == ["in the middle of restart"]
@@ -123,16 +129,10 @@ def test_a_kill_that_meets_an_exit_keeps_the_exit_code(checker):
     # exit yet): kill 9, then the exit's own die 0, no restart (the kill canceled it). Only
     # a kill with SIGKILL is a docker kill: the same log with signal 15 is rejected.
     lines = lines_of(EVENTS / "docker" / "run-pause-unpause-kill.jsonl")
-    i = next(i for i, x in enumerate(lines) if action(x) == "die")
-    e = json.loads(lines[i])
-    e["Actor"]["Attributes"]["exitCode"] = "0"
-    lines[i] = json.dumps(e)
+    set_attribute(lines, "die", "exitCode", "0")
     _, rej = check(checker, lines)
     assert rej is None
-    k = next(i for i, x in enumerate(lines) if action(x) == "kill")
-    e = json.loads(lines[k])
-    e["Actor"]["Attributes"]["signal"] = "15"
-    lines[k] = json.dumps(e)
+    set_attribute(lines, "kill", "signal", "15")
     _, rej = check(checker, lines)
     assert rej is not None and rej.action in ("disconnect", "destroy", "die")
 

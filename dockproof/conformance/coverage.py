@@ -92,10 +92,12 @@ class Coverage:
         return out
 
 
-def missed(o: Oracle, covered: set[Edge]) -> list[Edge]:
+def missed(o: Oracle, covered: set[Edge], reachable: dict | None = None) -> list[Edge]:
     """List the transitions not in ``covered`` that a test can drive deterministically
-    (classified "drivable, not taken"): what a top-up round plans for."""
-    reachable, _prev = o.distances(list(o.space.initial))
+    (classified "drivable, not taken"): what a top-up round plans for. ``reachable``: the
+    planning distances from the initial states, when the caller has them."""
+    if reachable is None:
+        reachable, _prev = o.distances(list(o.space.initial))
     steady = _steady(o)
     return [e for e in sorted(set(o.space.edges) - covered)
             if _why(o, e, reachable, steady).startswith("drivable")]

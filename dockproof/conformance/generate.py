@@ -220,9 +220,9 @@ def top_up(oracle: Oracle, covered: set) -> Test:
     an exit before the next command came), which took it off the plan's path."""
     from .coverage import missed
 
-    _dist, prev = oracle.distances(list(oracle.space.initial))
+    dist, prev = oracle.distances(list(oracle.space.initial))
     wanted: dict[tuple[int, Key | None], None] = {}
-    for e in missed(oracle, covered):
+    for e in missed(oracle, covered, dist):
         wanted.setdefault((e[0], oracle.key_of[e[1]]))
     segments = []
     for state, key in wanted:

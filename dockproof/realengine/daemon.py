@@ -59,6 +59,17 @@ def remove_tree(root: Path) -> None:
     shutil.rmtree(root, ignore_errors=True)
 
 
+def _terminate(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM a running process, as a service manager would, and wait for it within
+    `windows.DAEMON_STOP` (the caller decides what to kill if it is still there)."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=windows.DAEMON_STOP)
+        except subprocess.TimeoutExpired:
+            pass
+
+
 class PrivateBridge:
     """A Linux bridge of our own, so that a private dockerd never shares `docker0`.
 
@@ -191,19 +202,15 @@ class PrivateDockerd:
         proc, self.containerd = self.containerd, None
         if proc is None:
             return
+        _terminate(proc)
         if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=windows.DAEMON_STOP)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            proc.kill()
         proc.wait()
 
     def _spawn(self) -> None:
-        self._await_old_containerd()
         with open(self.log, "ab") as log:
-            # A session of its own: close() can signal the whole process group (dockerd and
-            # the containerd it manages) without touching anything else.
+            # A session of its own: stop() can signal dockerd's whole process group without
+            # touching anything else (our containerd has a session of its own).
             self.proc = subprocess.Popen(self.argv(), stdout=log, stderr=subprocess.STDOUT,
                                          stdin=subprocess.DEVNULL, start_new_session=True)
 
@@ -224,27 +231,6 @@ class PrivateDockerd:
         raise EngineUnavailable(f"dockerd did not come up within {windows.DAEMON_READY}s:\n"
                                 f"{tail}")
 
-    def _await_old_containerd(self) -> None:
-        """Wait for the containerd of a killed dockerd to go, and forget its pid file.
-
-        containerd dies with its dockerd (a parent-death signal) but, while a shim of its
-        session lives on, stays a zombie here. A new dockerd that finds the old pid takes the
-        zombie for a running containerd, waits for it to answer and gives up ("timeout
-        waiting for containerd to start"): so the pid file goes once the process is dead.
-        """
-        pid_file = self.dir / "exec" / "containerd" / "containerd.pid"
-        try:
-            pid = int(pid_file.read_text())
-        except (OSError, ValueError):
-            return
-        if str(self.dir).encode() in procs.cmdline(pid):
-            procs.kill_all(procs.await_gone([pid], windows.DAEMON_STOP))
-            if procs.await_gone([pid], windows.DAEMON_STOP):
-                raise EngineUnavailable(f"the old containerd (pid {pid}) of {self.dir} will "
-                                        "not exit")
-        if self.proc is None or self.proc.poll() is not None:
-            pid_file.unlink(missing_ok=True)
-
     def kill(self) -> None:
         """SIGKILL dockerd alone, as a crash would; its containers and shims live on.
 
@@ -260,12 +246,7 @@ class PrivateDockerd:
         proc, self.proc = self.proc, None
         if proc is None:
             return
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=windows.DAEMON_STOP)
-            except subprocess.TimeoutExpired:
-                pass
+        _terminate(proc)
         try:
             os.killpg(proc.pid, signal.SIGKILL)
         except ProcessLookupError:
