@@ -34,7 +34,9 @@ exit codes:
      an inconclusive step (an adapter's time window elapsed), a stale entry, or a known
      divergence without --allow-known
   2  bad input (model, trace, command line)
-  3  the adapter is unavailable or stopped answering"""
+  3  the adapter is unavailable or stopped answering, or Ctrl-C / SIGTERM ended the run: a
+     real engine's containers are removed first, then the steps that ran are reported
+     (INTERRUPTED, never CONFORMED)"""
 
 
 def register(sub) -> None:
@@ -218,6 +220,27 @@ def cmd_conform(args, out: TextIO, err: TextIO) -> int:
     if args.jobs == 1:
         _live(args, harness, oracle, out)
     try:
+        run = _execute(args, oracle, harness, factory, seed, err)
+    except KeyboardInterrupt as exc:
+        # Ctrl-C / SIGTERM: the engine's containers are removed by now (`owned`); report
+        # the steps that ran, marked INTERRUPTED, and end as the CLI's Ctrl-C does (exit 3)
+        run = getattr(exc, "partial_run", None)
+        if run is None:
+            raise
+        _report(run, oracle, args, out, err, harness)
+        err.write(f"interrupted ({run.interrupted}) after {len(run.verdicts)} steps: the "
+                  "report covers those steps only\n")
+        return 3
+    assert isinstance(run, Run)
+    code = _report(run, oracle, args, out, err, harness)
+    if args.strategy in ("random", "hypothesis") and not args.json:
+        err.write(f"reproduce with: {rerun_command(getattr(args, 'argv', None), seed)}\n")
+    return code
+
+
+def _execute(args, oracle, harness, factory, seed: int, err: TextIO):
+    """Run the test the arguments ask for on the adapters the factory makes; close them."""
+    try:
         if args.jobs > 1:
             run = _parallel(args, oracle, harness, factory, seed, err)
         else:
@@ -233,11 +256,7 @@ def cmd_conform(args, out: TextIO, err: TextIO) -> int:
                         t, adapter, shrink=not args.no_shrink))
     finally:
         factory.close()
-    assert isinstance(run, Run)
-    code = _report(run, oracle, args, out, err, harness)
-    if args.strategy in ("random", "hypothesis") and not args.json:
-        err.write(f"reproduce with: {rerun_command(getattr(args, 'argv', None), seed)}\n")
-    return code
+    return run
 
 
 def _parameters(args) -> dict:
@@ -324,15 +343,30 @@ def _top_up(args, oracle, run, execute):
         if not test.segments:
             break
         before = len(run.coverage.edges)
-        more = execute(test)
-        offset = 1 + max((v.segment for v in run.verdicts), default=-1)
-        run.verdicts.extend(replace(v, segment=v.segment + offset) for v in more.verdicts)
-        run.coverage.merge(more.coverage)
-        run.divergence, run.original = more.divergence, more.original
-        run.seconds += more.seconds
-        run.top_up += len(test.segments)
+        try:
+            more = execute(test)
+        except KeyboardInterrupt as exc:
+            more = getattr(exc, "partial_run", None)
+            if more is not None:  # the tour's run, with the round's steps before it
+                exc.partial_run = _add_round(run, more, len(test.segments))
+                run.interrupted = more.interrupted
+            raise
+        _add_round(run, more, len(test.segments))
         if len(run.coverage.edges) == before:
             break
+    return run
+
+
+def _add_round(run, more, segments: int):
+    """Append a top-up round's run to the tour's run (segments numbered after its own)."""
+    from dataclasses import replace
+
+    offset = 1 + max((v.segment for v in run.verdicts), default=-1)
+    run.verdicts.extend(replace(v, segment=v.segment + offset) for v in more.verdicts)
+    run.coverage.merge(more.coverage)
+    run.divergence, run.original = more.divergence, more.original
+    run.seconds += more.seconds
+    run.top_up += segments
     return run
 
 
@@ -416,9 +450,9 @@ def _known_json(run, verdicts, args) -> dict:
 
 def exit_status(run, verdicts: dict | None, allow_known: bool) -> int:
     """Return 1 for a divergence, an inconclusive step, a stale entry or (without
-    ``allow_known``) a known divergence; else 0."""
+    ``allow_known``) a known divergence; 3 for a run interrupted before its end; else 0."""
     if run.exit_code:
-        return 1
+        return run.exit_code
     if verdicts is not None and verdicts["stale"]:
         return 1
     return 1 if run.known and not allow_known else 0

@@ -92,6 +92,9 @@ class Run:
     coverage: Coverage | None = None
     seconds: float = 0.0
     top_up: int = 0  # segments added after a tour for transitions it did not take
+    #: Set when Ctrl-C / SIGTERM ended the run early (what ended it): the verdicts are the
+    #: steps run before it, and no verdict of the whole test can be given.
+    interrupted: str | None = None
 
     @property
     def inconclusive(self) -> int:
@@ -108,8 +111,19 @@ class Run:
 
     @property
     def exit_code(self) -> int:
-        """0 only when every step conformed; an inconclusive step is not conformance."""
-        return 1 if self.divergence is not None or self.inconclusive else 0
+        """0 only when every step conformed; an inconclusive step is not conformance; 3 for
+        a run interrupted before its end (as the CLI's Ctrl-C)."""
+        if self.divergence is not None or self.inconclusive:
+            return 1
+        return 3 if self.interrupted else 0
+
+
+def interrupted(exc: KeyboardInterrupt, run: Run) -> None:
+    """Attach the run so far to an interrupt on its way out (``exc.partial_run``), so that
+    the CLI can report the steps that ran once the engine's containers are removed."""
+    if getattr(exc, "partial_run", None) is None:
+        run.interrupted = str(exc) or "Ctrl-C"
+        exc.partial_run = run  # type: ignore[attr-defined]
 
 
 class _Abandon(Exception):
@@ -138,11 +152,16 @@ class Harness:
         """Run every segment; stop at the first divergence (then shrink it)."""
         t0 = time.perf_counter()
         run = Run(test, coverage=Coverage(self.oracle))
-        for n, seg in enumerate(test.segments):
-            div = self._segment(n, seg, adapter, run)
-            if div is not None:
-                self.conclude(run, div, adapter, shrink)
-                break
+        try:
+            for n, seg in enumerate(test.segments):
+                div = self._segment(n, seg, adapter, run)
+                if div is not None:
+                    self.conclude(run, div, adapter, shrink)
+                    break
+        except KeyboardInterrupt as exc:
+            run.seconds = time.perf_counter() - t0
+            interrupted(exc, run)
+            raise
         run.seconds = time.perf_counter() - t0
         return run
 

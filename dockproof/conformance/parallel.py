@@ -26,7 +26,7 @@ from .adapter import DAEMON_COMMANDS
 from .coverage import Coverage
 from .evidence import collect
 from .generate import Test
-from .harness import Harness, Run
+from .harness import Harness, Run, interrupted
 from .oracle import Oracle, Segment, segment_of
 
 
@@ -202,6 +202,8 @@ def run_parallel(make_harness: Callable[[Any], Harness], test: Test, adapters: l
                 if div is not None:
                     div = replace(div, evidence=collect(adapter))
             except _Stopped:
+                with state_lock:  # an interrupt: its steps so far go into the report
+                    pieces[n] = run
                 return
             except BaseException as exc:  # noqa: BLE001 - re-raised in the main thread
                 failure.append(exc)
@@ -224,10 +226,20 @@ def run_parallel(make_harness: Callable[[Any], Harness], test: Test, adapters: l
         for t in threads:
             while t.is_alive():
                 t.join(0.2)
+    except KeyboardInterrupt as exc:
+        stop.set()
+        for t in threads:
+            if t.ident is not None:  # started (a signal may come before the last one is)
+                t.join()
+        # the segments finished before it (a divergence among them is kept, unshrunk)
+        interrupted(exc, _merge(test, harnesses[0], adapters[0], pieces, first["div"], False,
+                                harnesses, time.perf_counter() - t0))
+        raise
     except BaseException:
         stop.set()
         for t in threads:
-            t.join()
+            if t.ident is not None:  # started (a signal may come before the last one is)
+                t.join()
         raise
     if failure:
         raise failure[0]

@@ -12,11 +12,14 @@ from .oracle import Oracle
 
 
 def verdict_word(run: Run) -> str:
-    """Return ``conformed``, ``diverged``, ``inconclusive`` or ``known divergences``."""
+    """Return ``conformed``, ``diverged``, ``inconclusive``, ``interrupted`` (the steps run
+    before Ctrl-C conformed, but the test did not end) or ``known divergences``."""
     if run.divergence is not None:
         return "diverged"
     if run.inconclusive:
         return "inconclusive"
+    if run.interrupted:
+        return "interrupted"
     return "known divergences" if run.known else "conformed"
 
 
@@ -58,6 +61,11 @@ def write_summary(run: Run, oracle: Oracle, adapter: str, out: TextIO,
     if run.top_up:
         out.write(f"  top-up: {run.top_up} short segments after the tour, for transitions it "
                   "did not take (the implementation's timing led it elsewhere)\n")
+    if run.interrupted:
+        more = " and its top-up" if run.top_up else ""
+        out.write(f"  interrupted ({run.interrupted}) after {len(run.verdicts)} steps (the test "
+                  f"planned {t.steps}{more}): the counts and the coverage below are of the "
+                  "steps run\n")
     rate = len(run.verdicts) / run.seconds if run.seconds else 0.0
     out.write(f"  steps: {run.passed} pass, {len(run.known)} known divergence, "
               f"{int(run.divergence is not None)} fail, {run.inconclusive} inconclusive in "
@@ -187,7 +195,7 @@ def to_json(run: Run, oracle: Oracle, adapter: str, verbose: bool,
         "passed": run.passed, "inconclusive": run.inconclusive,
         "seconds": round(run.seconds, 4), "tour": run.test.stats, "top_up": run.top_up,
         "coverage": {**run.coverage.summary(), "uncovered": run.coverage.uncovered()},
-        "divergence": None,
+        "divergence": None, "interrupted": run.interrupted,
     }
     if d is not None:
         out["divergence"] = {
