@@ -280,3 +280,14 @@ class TestReferenceThroughTheBaseClass(ConformanceTest):
 def test_run_conformance_test_raises_on_a_mutant():
     with pytest.raises(ConformanceFailure, match="fs_data: expected True, observed False"):
         run_conformance_test(MUTANTS["stop_loses_fs"][1], strategy="tour")
+
+
+def test_cli_conform_a_configuration_with_nothing_to_drive():
+    """An invalid configuration (a retry count without on-failure: create is refused) has a
+    tour of refusal probes only, lower bound 0; its summary says so without a ratio."""
+    code, out, err = run_cli("conform", "docker", "--config", "policy=no", "--config",
+                             "max_retries=1", "--config", "mem_limit=true", "--config",
+                             "oom_kill_disable=false", "--config", "term=dies")
+    assert code == 0, err
+    assert "lower bound 0 (commands + 0 resets)" in out and " x bound" not in out
+    assert out.rstrip().endswith("CONFORMED")

@@ -52,12 +52,13 @@ def write_summary(run: Run, oracle: Oracle, adapter: str, out: TextIO,
                   f"before | how the run ends), {t.steps} commands\n")
     elif t.stats:
         s = t.stats
+        ratio = (f" = {(s['length'] - s['probes']) / s['bound']:.2f} x bound (optimal: "
+                 "min-cost flow + Euler circuit)") if s["bound"] else ""
         out.write(f"  tour: {s['resets']} resets + {s['length'] - s['resets']} commands "
                   f"({s['probes']} of them refusal probes); {s['transitions']} transitions, "
                   f"{s['commanded']} need a command; lower bound {s['bound']} "
                   f"(commands + {s['min_resets']} resets); length without probes "
-                  f"{s['length'] - s['probes']} = {(s['length'] - s['probes']) / s['bound']:.2f}"
-                  f" x bound (optimal: min-cost flow + Euler circuit)\n")
+                  f"{s['length'] - s['probes']}{ratio}\n")
     if run.top_up:
         out.write(f"  top-up: {run.top_up} short segments after the tour, for transitions it "
                   "did not take (the implementation's timing led it elsewhere)\n")
