@@ -134,6 +134,10 @@ class RealAdapter(abc.ABC):
         self._pending: Pending | None = None
         self._inconclusive = False
         self.host_units: int | None = None  # set by reset()
+        #: The inspection settle() ended on, while nothing was applied since: the container
+        #: is quiescent then, so observe() and the next stimulus use it rather than asking
+        #: the engine again (a `podman inspect` costs ~0.1 s of CPU; it was 2.3 per step).
+        self._settled: Inspected | None = None
         observe.require_cgroup_v1()
 
     # -- the Protocol -------------------------------------------------------------------------
@@ -148,13 +152,14 @@ class RealAdapter(abc.ABC):
         # may take them all), so it gets the same room as `-m host_units` would.
         self.host.create(room_bytes(host_units))
         self.host_units = host_units
-        self._pending, self._inconclusive = None, False
+        self._pending, self._inconclusive, self._settled = None, False, None
 
     def apply(self, command: Command) -> Outcome:
         """Perform one command or stimulus; return `OK` or the engine's error text."""
         self._inconclusive = False
+        settled, self._settled = self._settled, None
         if command.verb in STIMULI:
-            return self._stimulus(command)
+            return self._stimulus(command, settled)
         if command.verb in DAEMON_COMMANDS:
             return self._daemon_restart()
         error = self._command(command)
@@ -168,7 +173,7 @@ class RealAdapter(abc.ABC):
         while True:
             ins = self._inspect()
             if self._quiet(ins):
-                self._pending = None
+                self._pending, self._settled = None, ins
                 return
             if time.monotonic() > deadline:
                 self._inconclusive = True
@@ -177,7 +182,8 @@ class RealAdapter(abc.ABC):
 
     def observe(self) -> Observation:
         """Return what the engine and the kernel show of the container."""
-        return observe.observe(self._inspect(), self._inconclusive)
+        ins = self._settled if self._settled is not None else self._inspect()
+        return observe.observe(ins, self._inconclusive)
 
     def close(self) -> Teardown:
         """Remove every container carrying our run label, and the host cgroup; say what went.
@@ -192,8 +198,8 @@ class RealAdapter(abc.ABC):
 
     # -- stimuli ------------------------------------------------------------------------------
 
-    def _stimulus(self, command: Command) -> Outcome:
-        ins = self._inspect()
+    def _stimulus(self, command: Command, settled: Inspected | None = None) -> Outcome:
+        ins = settled if settled is not None else self._inspect()
         if ins is None or ins.status != "running" or ins.pid <= 0:
             return Outcome(False, self._refusal())
         if cgroups.under_oom(cgroups.of_pid(ins.pid, "memory")):
