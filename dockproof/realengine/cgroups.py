@@ -52,7 +52,37 @@ def read(directory: Path | None, name: str) -> str | None:
 
 
 def under_oom(memory_dir: Path | None) -> bool:
-    """Return whether the memory cgroup is blocked at its limit (`under_oom 1`, §4.3)."""
+    """Return whether the memory cgroup is blocked at its limit (`under_oom 1`, §4.3).
+
+    A task waiting there is woken by every uncharge in the cgroup (page cache its neighbours'
+    reclaim frees, a freed page table), retries its fault and waits again; between the two,
+    `under_oom` reads 0 (cgroup v1: mem_cgroup_oom_synchronize unmarks, the retried charge
+    marks again). With several tasks at the limit (the workload's init and a unit's holder)
+    a Docker tour read that blink as "not hung" once, its usage at the limit to the byte. So a
+    cgroup that sits at its limit is read again for `windows.OOM_BLINK` before it counts as
+    not blocked.
+    """
+    if _under_oom_now(memory_dir):
+        return True
+    usage = read(memory_dir, "memory.usage_in_bytes")
+    limit = read(memory_dir, "memory.limit_in_bytes")
+    if usage is None or limit is None or int(limit) - int(usage) > AT_LIMIT_BYTES:
+        return False
+    deadline = time.monotonic() + windows.OOM_BLINK
+    while time.monotonic() < deadline:
+        time.sleep(windows.OOM_BLINK / 20)
+        if _under_oom_now(memory_dir):
+            return True
+    return False
+
+
+#: A memory cgroup whose usage is this close to its limit is "at its limit" (a unit's holder
+#: blocked there leaves it within a page or two; a cgroup that holds its LIMIT units has more
+#: than 3 MiB free: base.room_bytes).
+AT_LIMIT_BYTES = 1 << 20
+
+
+def _under_oom_now(memory_dir: Path | None) -> bool:
     text = read(memory_dir, "memory.oom_control") or ""
     return "under_oom 1" in text.splitlines()
 

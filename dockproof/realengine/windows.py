@@ -11,6 +11,10 @@ from __future__ import annotations
 
 #: Poll interval for every wait (inspect, cgroup files, the workload's ack).
 POLL = 0.02
+#: `under_oom` of a cgroup at its limit is read again this long before it counts as 0: a
+#: task blocked there blinks out of the OOM wait at every uncharge in the cgroup and back in
+#: within microseconds on a quiet machine (cgroups.under_oom); 20 ms covers a loaded one.
+OOM_BLINK = 0.02
 
 #: dockerd answers `ping`: measured < 1 s here (design §7 says "a few seconds").
 DAEMON_READY = 30.0

@@ -1,0 +1,58 @@
+"""`cgroups.under_oom` on fake cgroup files: a blocked task's blink out of the OOM wait is not
+read as "not hung"; a cgroup below its limit is read once."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from dockproof.realengine import cgroups, windows
+
+LIMIT = 22020096
+
+
+def fake(tmp_path, usage: int, under: int):
+    (tmp_path / "memory.limit_in_bytes").write_text(f"{LIMIT}\n")
+    (tmp_path / "memory.usage_in_bytes").write_text(f"{usage}\n")
+    (tmp_path / "memory.oom_control").write_text(f"oom_kill_disable 1\nunder_oom {under}\n"
+                                                 "oom_kill 0\n")
+    return tmp_path
+
+
+def test_blocked_now_is_hung(tmp_path):
+    assert cgroups.under_oom(fake(tmp_path, LIMIT, 1))
+
+
+def test_a_blink_at_the_limit_is_still_hung(tmp_path):
+    d = fake(tmp_path, LIMIT - 4096, 0)
+
+    def back_in_the_wait():
+        time.sleep(windows.OOM_BLINK / 4)
+        fake(tmp_path, LIMIT, 1)
+
+    t = threading.Thread(target=back_in_the_wait)
+    t.start()
+    try:
+        assert cgroups.under_oom(d)
+    finally:
+        t.join()
+
+
+def count_reads(monkeypatch) -> list:
+    reads = []
+    real = cgroups._under_oom_now
+    monkeypatch.setattr(cgroups, "_under_oom_now", lambda d: reads.append(d) or real(d))
+    return reads
+
+
+def test_at_the_limit_but_never_blocked_is_not_hung(tmp_path, monkeypatch):
+    reads = count_reads(monkeypatch)
+    assert not cgroups.under_oom(fake(tmp_path, LIMIT, 0))
+    assert len(reads) > 1  # it looked again
+
+
+def test_below_the_limit_is_read_once(tmp_path, monkeypatch):
+    reads = count_reads(monkeypatch)
+    assert not cgroups.under_oom(fake(tmp_path, LIMIT - 4 * (1 << 20), 0))
+    assert len(reads) == 1
+    assert not cgroups.under_oom(None)
