@@ -50,6 +50,7 @@ import hashlib
 import json
 import os
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -367,8 +368,10 @@ def conform_argv(p: Plan, c: Config, adapter: str, jobs: int) -> list[str]:
 
 
 def row_of(p: Plan, c: Config, adapter: str, jobs: int, div_hash: str, code: int | None,
-           stdout: str, stderr: str, seconds: float, timed_out: bool, limit: float) -> dict:
-    """Turn one child's run into a ledger row."""
+           stdout: str, stderr: str, seconds: float, timed_out: bool, limit: float,
+           listing: Path | None = None) -> dict:
+    """Turn one child's run into a ledger row; ``listing``: the child's ``--transitions``
+    file, whose covered lines go into the row as `covered_edges`."""
     from dockproof import __version__
 
     row = {"config": c.values, "config_id": c.id, "model": p.model_name,
@@ -419,7 +422,46 @@ def row_of(p: Plan, c: Config, adapter: str, jobs: int, div_hash: str, code: int
         "divergences_file": known.get("file"),
         "child_seconds": doc.get("seconds"),
     })
+    covered = covered_lines(listing)
+    if covered is not None and len(covered) == doc["coverage"]["transitions"][0]:
+        row["covered_edges"] = runs_of(covered)
     return row
+
+
+def covered_lines(listing: Path | None) -> list[int] | None:
+    """Return the positions of the ``covered`` lines of a ``conform --transitions`` file (its
+    order is `dockproof.conformance.coverage.ordered`), or None without one."""
+    try:
+        lines = listing.read_text().splitlines()[1:] if listing is not None else None
+    except OSError:
+        return None
+    if lines is None:
+        return None
+    return [k for k, line in enumerate(lines) if line.startswith("covered\t")]
+
+
+def runs_of(positions: list[int]) -> list[list[int]]:
+    """Compress sorted positions into [first, count] runs.
+
+    >>> runs_of([0, 1, 2, 5, 7, 8])
+    [[0, 3], [5, 1], [7, 2]]
+    """
+    out: list[list[int]] = []
+    for k in positions:
+        if out and out[-1][0] + out[-1][1] == k:
+            out[-1][1] += 1
+        else:
+            out.append([k, 1])
+    return out
+
+
+def positions_of(runs: list[list[int]]) -> list[int]:
+    """Expand `runs_of` again.
+
+    >>> positions_of([[0, 3], [5, 1], [7, 2]])
+    [0, 1, 2, 5, 7, 8]
+    """
+    return [first + i for first, count in runs for i in range(count)]
 
 
 # -- the session -----------------------------------------------------------------------------
@@ -463,15 +505,19 @@ def session(args, p: Plan, ledger: Path, out=sys.stdout, err=sys.stderr) -> int:
         out.write(f"[{k}/{len(pending)}] {c.id} ({c.commands:,} planned commands, limit "
                   f"{limit / 60:.1f} min)\n")
         out.flush()
-        argv = [sys.executable, "-m", "dockproof", *conform_argv(p, c, args.adapter, args.jobs)]
+        listing = Path(tempfile.mkdtemp(prefix="dockproof-tour.")) / "transitions.tsv"
+        argv = [sys.executable, "-m", "dockproof", *conform_argv(p, c, args.adapter, args.jobs),
+                "--transitions", str(listing)]
         try:
             code, stdout, stderr, seconds, timed_out = runner.run(argv, limit)
+            row = row_of(p, c, args.adapter, args.jobs, div_hash, code, stdout, stderr,
+                         seconds, timed_out, limit, listing)
         except Interrupted as exc:
             name = signal.Signals(exc.args[0]).name
             out.write(f"interrupted ({name}): nothing recorded for {c.id}\n")
             return 128 + exc.args[0]
-        row = row_of(p, c, args.adapter, args.jobs, div_hash, code, stdout, stderr, seconds,
-                     timed_out, limit)
+        finally:
+            shutil.rmtree(listing.parent, ignore_errors=True)
         append_row(ledger, row)
         out.write("  " + _row_line(row) + "\n")
         out.flush()
@@ -494,6 +540,45 @@ def session(args, p: Plan, ledger: Path, out=sys.stdout, err=sys.stderr) -> int:
         if row["status"] == "timeout" or row["verdict"] in ("diverged", "inconclusive"):
             worst = 1
     return worst
+
+
+def write_transitions(args, p: Plan, ledger: Path, unsupported: dict, out=sys.stdout,
+                      err=sys.stderr) -> None:
+    """Write every transition of the selection with what the ledger's current rows say of it
+    (`--report --transitions FILE`): each configuration's graph is explored again and its
+    row's `covered_edges` are positions in `coverage.ordered` order of that graph."""
+    from dockproof.conformance import configs
+    from dockproof.conformance.coverage import Coverage, ordered
+    from dockproof.conformance.oracle import Oracle
+    from dockproof.engines.statespace import explore
+    from dockproof.outputs import write
+    from dockproof.spec.loader import load_model
+
+    model = load_model(p.model_path)
+    space = explore(model)
+    now = latest(read_ledger(ledger, err), p, args.adapter)
+    lines = ["configuration\tverdict\taction\tsource\ttarget"]
+    counts = {"covered": 0, "not covered": 0, "not run": 0, "not listed": 0}
+    for c in p.selected:
+        part = configs.restrict(space, {q.slot: frozenset([c.state[q.slot]])
+                                        for q in model.params})
+        oracle = Oracle(model, space=part, unsupported=unsupported)
+        row = now.get(c.id, {})
+        edges = ordered(oracle)
+        if row.get("status") != "done" or "covered_edges" not in row:
+            word = "not run" if row.get("status") != "done" else \
+                "not listed (its row predates edge lists: run it again to list them)"
+            counts["not run" if word == "not run" else "not listed"] += len(edges)
+            lines += [f"{c.id}\t{word}\t" + "\t".join(text) for _e, text in edges]
+            continue
+        cov = Coverage(oracle)
+        cov.edges = {edges[k][0] for k in positions_of(row["covered_edges"])}
+        for verdict, *text in cov.listing():
+            counts["covered" if verdict == "covered" else "not covered"] += 1
+            lines.append("\t".join([c.id, verdict, *text]))
+    write(args.transitions, "\n".join(lines) + "\n")
+    out.write(f"wrote {_shown(args.transitions)}: {sum(counts.values()):,} transitions: "
+              + ", ".join(f"{v:,} {k}" for k, v in counts.items()) + "\n")
 
 
 def _row_line(row: dict) -> str:
@@ -727,6 +812,10 @@ def parser() -> argparse.ArgumentParser:
                     "of the model or the harness; the new row supersedes the old)")
     ap.add_argument("--report", action="store_true",
                     help="print the aggregate of the ledger for the current model; run nothing")
+    ap.add_argument("--transitions", type=Path, metavar="FILE",
+                    help="with --report: also write every transition of the selection, one "
+                    "per line, tab-separated: configuration, covered / not covered: <why> / "
+                    "not run, action, source state, target state")
     ap.add_argument("--plan", action="store_true",
                     help="print the configurations in run order with their planned commands "
                     "and ledger status; run nothing")
@@ -756,6 +845,8 @@ def check_args(args) -> None:
         raise Usage(f"--jobs {args.jobs}: give N >= 1")
     if args.report and args.plan:
         raise Usage("give --report or --plan, not both")
+    if args.transitions is not None and not args.report:
+        raise Usage("--transitions goes with --report")
 
 
 def main(argv: list[str] | None = None, out=sys.stdout, err=sys.stderr) -> int:
@@ -780,7 +871,10 @@ def main(argv: list[str] | None = None, out=sys.stdout, err=sys.stderr) -> int:
         err.write(text + "\n")
         return exc.exit_code
     if args.report:
-        return report(args, p, ledger, out, err)
+        code = report(args, p, ledger, out, err)
+        if args.transitions is not None:
+            write_transitions(args, p, ledger, unsupported, out, err)
+        return code
     if args.plan:
         return print_plan(args, p, ledger, out, err)
     return session(args, p, ledger, out, err)

@@ -435,3 +435,44 @@ def test_a_diverged_configuration_runs_again_only_when_asked(tmp_path):
     assert "configurations: 1/1 done" in _report("--adapter", "reference", "--ledger",
                                                   str(ledger), *SMALL[0:], "--only",
                                                   "term=dies")[1]
+
+
+def test_the_report_lists_every_transition_with_the_rows_covered_edges(tmp_path):
+    ledger, listing = tmp_path / "t.jsonl", tmp_path / "transitions.tsv"
+    only = ("--only", "policy=no", "--only", "max_retries=0", "--only", "mem_limit=false",
+            "--only", "term=dies")  # oom_kill_disable=false|true: two configurations
+    base = ("--engine", "docker", "--adapter", "reference", "--ledger", str(ledger))
+    ran = _script(*base, *only[:-2], "--only", "oom_kill_disable=false", *only[-2:])
+    assert ran.returncode == 0, ran.stderr
+    [row] = _rows(ledger)
+    covered, total = row["transitions"]
+    assert sum(n for _first, n in row["covered_edges"]) == covered
+    code, out, err = _report(*base[2:], *only, "--transitions", str(listing))
+    assert code == 0, err
+    lines = [ln.split("\t") for ln in listing.read_text().splitlines()]
+    assert lines[0] == ["configuration", "verdict", "action", "source", "target"]
+    mine = [ln for ln in lines[1:] if ln[0] == row["config_id"]]
+    other = [ln for ln in lines[1:] if ln[0] != row["config_id"]]
+    assert len(mine) == total and sum(ln[1] == "covered" for ln in mine) == covered
+    assert all(ln[1] == "covered" or ln[1].startswith("not covered: ") for ln in mine)
+    assert other and {ln[1] for ln in other} == {"not run"}
+    # the listing agrees with what the run itself wrote
+    own = tmp_path / "own.tsv"
+    from dockproof.cli import main as dockproof
+
+    assert dockproof(["conform", "docker", "--adapter", "reference", "--config", "policy=no",
+                      "--config", "max_retries=0", "--config", "mem_limit=false", "--config",
+                      "oom_kill_disable=false", "--config", "term=dies", "--transitions",
+                      str(own)], io.StringIO(), io.StringIO()) == 0
+    assert [ln.split("\t") for ln in own.read_text().splitlines()[1:]] == [ln[1:] for ln in mine]
+    # a row from before edge lists is listed as such
+    del row["covered_edges"]
+    ledger.write_text(json.dumps(row) + "\n")
+    _report(*base[2:], *only, "--transitions", str(listing))
+    verdicts = {ln.split("\t")[1] for ln in listing.read_text().splitlines()[1:]
+                if ln.startswith(row["config_id"] + "\t")}
+    assert verdicts == {"not listed (its row predates edge lists: run it again to list them)"}
+    err = io.StringIO()
+    assert tours.main([*base[2:], "--engine", "docker", "--transitions", str(listing)],
+                      io.StringIO(), err) == 2
+    assert err.getvalue() == "error: --transitions goes with --report\n"

@@ -104,6 +104,10 @@ def register(sub) -> None:
                    "action (file, line, key) whose step diverged")
     p.add_argument("--summary", type=Path, metavar="FILE",
                    help="also write a Markdown summary (e.g. $GITHUB_STEP_SUMMARY)")
+    p.add_argument("--transitions", type=Path, metavar="FILE",
+                   help="also write every transition of the (selected) graph, one per line, "
+                   "tab-separated: covered or 'not covered: <why>', action, source state, "
+                   "target state")
     p.set_defaults(func=cmd_conform)
 
     r = sub.add_parser(
@@ -423,11 +427,23 @@ def _report(run, oracle, args, out: TextIO, err: TextIO, harness=None) -> int:
                       getattr(args, "restricted", ""))
     from ..cli import write_ci_outputs
     from .render import cases, verdict_word
+
+    if getattr(args, "transitions", None):
+        write_transitions(args.transitions, run.coverage)
     write_ci_outputs(args, cases(run, oracle, args.adapter), "conform",
                      f"dockproof conform: {oracle.model.name} against {args.adapter}",
                      f"{verdict_word(run)}: {run.passed} steps passed, strategy "
                      f"{run.test.strategy}")
     return exit_status(run, verdicts, getattr(args, "allow_known", False))
+
+
+def write_transitions(path: Path, coverage) -> None:
+    """Write `Coverage.listing` as a tab-separated file with a header line."""
+    from ..outputs import write
+
+    rows = coverage.listing()
+    lines = ["verdict\taction\tsource\ttarget"] + ["\t".join(r) for r in rows]
+    write(path, "\n".join(lines) + "\n")
 
 
 def _known_verdicts(harness) -> dict | None:

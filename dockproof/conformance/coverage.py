@@ -82,14 +82,30 @@ class Coverage:
             row[acts[e[1]].name] = row.get(acts[e[1]].name, 0) + 1
         return {k: dict(sorted(v.items())) for k, v in sorted(out.items())}
 
-    def missing(self) -> list[str]:
-        """List the transitions not covered, as ``state --action--> state`` lines."""
+    def listing(self) -> list[tuple[str, str, str, str]]:
+        """List every transition of the graph as (verdict, action, source, target), in
+        `ordered` order: verdict ``covered`` or ``not covered: <why>`` (as `uncovered`
+        classifies it); states rendered as the model renders them."""
         o = self.oracle
-        m = o.model
-        out = []
-        for s, a, d in sorted(set(o.space.edges) - self.edges):
-            out.append(f"{m.render_state(o.space.states[s])} --{m.actions[a].name}-->")
-        return out
+        reachable, _prev = o.distances(list(o.space.initial))
+        steady = _steady(o)
+        return [("covered" if e in self.edges else
+                 f"not covered: {_why(o, e, reachable, steady)}", *text)
+                for e, text in ordered(o)]
+
+    def indices(self) -> list[int]:
+        """Return the positions of the covered transitions in `ordered` order (an order the
+        graph alone fixes, so that a record of them outlives this process)."""
+        return [k for k, (e, _text) in enumerate(ordered(self.oracle)) if e in self.edges]
+
+
+def ordered(o: Oracle) -> list[tuple[Edge, tuple[str, str, str]]]:
+    """Return the graph's transitions with their text (action, source, target), sorted by
+    that text: an order the model alone fixes, whatever order exploration found them in."""
+    m = o.model
+    rows = [(e, (m.actions[e[1]].name, m.render_state(o.space.states[e[0]]),
+                 m.render_state(o.space.states[e[2]]))) for e in o.space.edges]
+    return sorted(rows, key=lambda r: r[1])
 
 
 def missed(o: Oracle, covered: set[Edge], reachable: dict | None = None) -> list[Edge]:
