@@ -565,6 +565,8 @@ def write_transitions(args, p: Plan, ledger: Path, unsupported: dict, out=sys.st
         oracle = Oracle(model, space=part, unsupported=unsupported)
         row = now.get(c.id, {})
         edges = ordered(oracle)
+        if row.get("status") == "done" and (row.get("transitions") or [None])[0] == 0:
+            row = {**row, "covered_edges": []}  # nothing covered: nothing to list
         if row.get("status") != "done" or "covered_edges" not in row:
             word = "not run" if row.get("status") != "done" else \
                 "not listed (its row predates edge lists: run it again to list them)"
