@@ -648,6 +648,10 @@ def report(args, p: Plan, ledger: Path, out=sys.stdout, err=sys.stderr) -> int:
     w(f"transitions covered: {cov_t:,}/{sel_t:,} ({_pct(cov_t, sel_t)}) of the selection; "
       f"the whole graph has {p.global_transitions:,}\n")
     w(f"states covered: {cov_s:,}/{sel_s:,} ({_pct(cov_s, sel_s)})\n")
+    listed = [r for r in done if "covered_edges" in r or r["transitions"][0] == 0]
+    w(f"  which transitions: listed by {len(listed)} of the {len(done)} done configurations "
+      f"({sum(r['transitions'][0] for r in listed):,} covered transitions); --report "
+      "--transitions FILE writes them all\n")
     why: dict[str, int] = {}
     for r in done:
         for k, n in (r.get("uncovered") or {}).items():
