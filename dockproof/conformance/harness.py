@@ -168,8 +168,9 @@ class Harness:
     def conclude(self, run: Run, div: Divergence, adapter: Adapter, shrink: bool) -> None:
         """Record a divergence just met: its kernel evidence now, then shrink it."""
         div = replace(div, evidence=collect(adapter))
-        run.original = div
-        run.divergence = self.shrink(div, adapter) if shrink else div
+        run.original = run.divergence = div  # as met, should Ctrl-C end the shrinking
+        if shrink:
+            run.divergence = self.shrink(div, adapter)
 
     def run_segment(self, seg: Segment, adapter: Adapter) -> Divergence | None:
         """Run one segment on its own; return its divergence, if any."""
