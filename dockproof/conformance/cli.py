@@ -334,8 +334,6 @@ def _top_up(args, oracle, run, execute):
     """Run up to ``--top-up`` more rounds of a tour: one short segment per drivable
     transition still not taken (the implementation's timing can lead a tour off its plan);
     stop at a divergence, or when a round covers nothing new."""
-    from dataclasses import replace
-
     from .generate import top_up
 
     if args.strategy != "tour":
