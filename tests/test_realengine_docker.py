@@ -135,6 +135,25 @@ def test_the_hang_at_the_limit_comes_every_time(adapter):
         assert step(adapter, "rm_force").status == "none"
 
 
+def test_observe_after_settle_reuses_its_inspection_and_a_command_forgets_it(adapter):
+    """settle() ends on an inspection of a quiescent container: observe() and the next
+    stimulus use it; after any command, observe() asks the engine again."""
+    calls = []
+    real = adapter._inspect
+    adapter._inspect = lambda: calls.append(1) or real()
+    assert adapter.apply(Command("run", Config())).ok
+    adapter.settle()
+    settled = len(calls)
+    assert settled >= 1 and adapter.observe().status == "running"
+    assert len(calls) == settled  # no new inspection
+    assert adapter.apply(Command("write_fs")).ok  # a stimulus: the settled inspection
+    assert len(calls) == settled
+    assert adapter.apply(Command("pause")).ok  # a command: no settle after it
+    assert adapter.observe().status == "paused" and len(calls) == settled + 1
+    adapter.settle()
+    assert adapter.observe().status == "paused"
+
+
 def test_exit_code(adapter):
     step(adapter, "run", Config())
     seen = step(adapter, "exit", code=3)
