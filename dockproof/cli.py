@@ -192,8 +192,14 @@ def main(argv: list[str] | None = None, out: TextIO | None = None,
     except KeyboardInterrupt:
         err.write("interrupted\n")
         return 3
-    except BrokenPipeError:
-        return 0
+    except BrokenPipeError as exc:
+        try:
+            out.flush()
+        except BrokenPipeError:
+            return 0  # our reader went away (e.g. `| head`): nothing more to say
+        # some other pipe broke: not a user's mistake, and never a silent success
+        err.write(f"error: internal error: a pipe closed under dockproof: {exc}\n")
+        return 3
 
 
 if __name__ == "__main__":  # pragma: no cover

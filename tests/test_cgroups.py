@@ -56,3 +56,25 @@ def test_below_the_limit_is_read_once(tmp_path, monkeypatch):
     assert not cgroups.under_oom(fake(tmp_path, LIMIT - 4 * (1 << 20), 0))
     assert len(reads) == 1
     assert not cgroups.under_oom(None)
+
+
+def test_paused_or_running_must_agree_with_the_freezer(monkeypatch):
+    """A stale TaskPaused event after an unpause makes Docker say paused over a THAWED
+    cgroup: the adapter does not call that quiescent (nor the reverse, nor FREEZING)."""
+    from dockproof.realengine.base import RealAdapter
+    from dockproof.realengine.observe import Inspected
+
+    freezer = {"state": "THAWED"}
+    monkeypatch.setattr(cgroups, "of_pid", lambda pid, controller: f"/fake/{controller}")
+    monkeypatch.setattr(cgroups, "read", lambda d, name: freezer["state"])
+
+    def agrees(status: str) -> bool:
+        return RealAdapter._frozen_agrees(Inspected(status, 42, False, 0, 0, None, "t0"))
+
+    assert agrees("running") and not agrees("paused")
+    freezer["state"] = "FROZEN"
+    assert agrees("paused") and not agrees("running")
+    freezer["state"] = "FREEZING"
+    assert not agrees("paused") and not agrees("running")
+    freezer["state"] = None  # no freezer to read (the process is gone): nothing to compare
+    assert agrees("paused") and agrees("running")

@@ -75,3 +75,52 @@ def test_the_unbroken_baseline_loads(monkeypatch):
                              "tests/data/empty.toml")
     assert code == 0, err
     assert "0 properties" in out
+
+
+def test_a_pipe_that_breaks_inside_is_an_error_not_a_silent_success(monkeypatch):
+    """BrokenPipeError from our own stdout (`| head`) ends quietly with 0; one from any other
+    pipe (a container's FIFO) is exit 3 with one line, never a silent 0."""
+    import io
+
+    from dockproof import cli
+
+    def broken(args, out, err):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(cli, "cmd_check", broken)
+    out, err = io.StringIO(), io.StringIO()
+    assert cli.main(["check"], out, err) == 3
+    assert err.getvalue() == "error: internal error: a pipe closed under dockproof: [Errno 32] " \
+                             "Broken pipe\n"
+
+    class ClosedStdout(io.StringIO):
+        def flush(self):
+            raise BrokenPipeError(32, "Broken pipe")
+
+    err = io.StringIO()
+    assert cli.main(["check"], ClosedStdout(), err) == 0 and err.getvalue() == ""
+
+
+def test_workload_send_to_a_fifo_whose_reader_just_left(tmp_path, monkeypatch):
+    """init closing its FIFO between our open and our write (it is ending) is "not
+    delivered", not an exception that would end the run."""
+    import os
+
+    from dockproof.realengine import workload
+
+    (tmp_path / "dp").mkdir()
+    fifo = tmp_path / "dp" / "ctl"
+    os.mkfifo(fifo)
+    monkeypatch.setattr(workload, "_root", lambda pid: tmp_path)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    real_open = os.open
+
+    def open_then_reader_leaves(path, flags, *rest):
+        fd = real_open(path, flags, *rest)
+        os.close(reader)
+        return fd
+
+    monkeypatch.setattr(workload.os, "open", open_then_reader_leaves)
+    assert workload.try_send(os.getpid(), "1 alloc dp1") is False
+    monkeypatch.setattr(workload.os, "open", real_open)
+    assert workload.try_send(os.getpid(), "2 alloc dp2") is False  # no reader: ENXIO

@@ -278,10 +278,27 @@ class RealAdapter(abc.ABC):
             return False
         if p is not None and p.kind == "ack" and same_run and not self._ack_resolved(p):
             return False
+        if ins.status in ("running", "paused") and ins.pid > 0 and not self._frozen_agrees(ins):
+            return False
         if ins.status == "running" and ins.pid > 0:
             memory = cgroups.of_pid(ins.pid, "memory")
             return cgroups.under_oom(memory) or workload.try_send(ins.pid, "")
         return True
+
+    @staticmethod
+    def _frozen_agrees(ins: Inspected) -> bool:
+        """Return whether the engine's paused / running agrees with the kernel's freezer.
+
+        They disagree for a moment when the engine applies a stale event: dockerd 20.10 sets
+        Paused itself when `pause` returns and again on containerd's TaskPaused event
+        (daemon/pause.go, monitor.go: EventPaused), so a TaskPaused handled after an `unpause`
+        that followed at once says "paused" again, over a THAWED cgroup, until TaskResumed is
+        handled. A tour met it (`pause; unpause`: observed paused, the evidence a few ms later
+        running). The engine is not quiescent until the two agree; settle() waits for that
+        within its window, and an engine that never agrees is an inconclusive step.
+        """
+        state = cgroups.read(cgroups.of_pid(ins.pid, "freezer"), "freezer.state")
+        return state is None or state == ("FROZEN" if ins.status == "paused" else "THAWED")
 
     # -- cleanup ------------------------------------------------------------------------------
 

@@ -47,6 +47,11 @@ def try_send(pid: int, line: str) -> bool:
         raise
     try:
         os.write(fd, (line + "\n").encode())
+    except (BrokenPipeError, BlockingIOError):
+        # init closed the FIFO between our open and our write (it is ending: stop, kill,
+        # an exit), or does not read it: the line was not delivered. (An EPIPE let through
+        # here once ended a whole tour as the CLI's "stdout closed": exit 0, no report.)
+        return False
     finally:
         os.close(fd)
     return True
