@@ -428,6 +428,12 @@ def row_of(p: Plan, c: Config, adapter: str, jobs: int, div_hash: str, code: int
     return row
 
 
+def unlisted(row: dict) -> bool:
+    """Return whether a done row covered transitions but does not say which."""
+    return row.get("status") == "done" and "covered_edges" not in row \
+        and (row.get("transitions") or [0])[0] > 0
+
+
 def covered_lines(listing: Path | None) -> list[int] | None:
     """Return the positions of the ``covered`` lines of a ``conform --transitions`` file (its
     order is `dockproof.conformance.coverage.ordered`), or None without one."""
@@ -476,7 +482,8 @@ def session(args, p: Plan, ledger: Path, out=sys.stdout, err=sys.stderr) -> int:
         r = now.get(c.id)
         if r is not None and (r["status"] == "done"
                               or (r["status"] == "timeout" and not args.retry_timeouts)):
-            if not (args.retry_diverged and r.get("verdict") == "diverged"):
+            if not (args.retry_diverged and r.get("verdict") == "diverged") \
+                    and not (args.retry_unlisted and unlisted(r)):
                 continue
         pending.append(c)
     skipped = len(p.selected) - len(pending)
@@ -565,7 +572,7 @@ def write_transitions(args, p: Plan, ledger: Path, unsupported: dict, out=sys.st
         oracle = Oracle(model, space=part, unsupported=unsupported)
         row = now.get(c.id, {})
         edges = ordered(oracle)
-        if row.get("status") == "done" and (row.get("transitions") or [None])[0] == 0:
+        if row.get("status") == "done" and not unlisted(row) and "covered_edges" not in row:
             row = {**row, "covered_edges": []}  # nothing covered: nothing to list
         if row.get("status") != "done" or "covered_edges" not in row:
             word = "not run" if row.get("status") != "done" else \
@@ -648,10 +655,11 @@ def report(args, p: Plan, ledger: Path, out=sys.stdout, err=sys.stderr) -> int:
     w(f"transitions covered: {cov_t:,}/{sel_t:,} ({_pct(cov_t, sel_t)}) of the selection; "
       f"the whole graph has {p.global_transitions:,}\n")
     w(f"states covered: {cov_s:,}/{sel_s:,} ({_pct(cov_s, sel_s)})\n")
-    listed = [r for r in done if "covered_edges" in r or r["transitions"][0] == 0]
+    listed = [r for r in done if not unlisted(r)]
     w(f"  which transitions: listed by {len(listed)} of the {len(done)} done configurations "
       f"({sum(r['transitions'][0] for r in listed):,} covered transitions); --report "
-      "--transitions FILE writes them all\n")
+      "--transitions FILE writes them all" + ("; --retry-unlisted runs the others again"
+                                             if len(listed) < len(done) else "") + "\n")
     why: dict[str, int] = {}
     for r in done:
         for k, n in (r.get("uncovered") or {}).items():
@@ -816,6 +824,10 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--retry-diverged", action="store_true",
                     help="run again configurations whose recorded run diverged (after a fix "
                     "of the model or the harness; the new row supersedes the old)")
+    ap.add_argument("--retry-unlisted", action="store_true",
+                    help="run again done configurations whose row does not list its covered "
+                    "transitions (rows from before covered_edges), so that --report "
+                    "--transitions can list every one")
     ap.add_argument("--report", action="store_true",
                     help="print the aggregate of the ledger for the current model; run nothing")
     ap.add_argument("--transitions", type=Path, metavar="FILE",

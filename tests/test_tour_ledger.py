@@ -446,7 +446,8 @@ def test_the_report_lists_every_transition_with_the_rows_covered_edges(tmp_path)
     assert ran.returncode == 0, ran.stderr
     [row] = _rows(ledger)
     covered, total = row["transitions"]
-    assert sum(n for _first, n in row["covered_edges"]) == covered
+    row_edges = row["covered_edges"]
+    assert sum(n for _first, n in row_edges) == covered
     code, out, err = _report(*base[2:], *only, "--transitions", str(listing))
     assert code == 0, err
     lines = [ln.split("\t") for ln in listing.read_text().splitlines()]
@@ -472,6 +473,10 @@ def test_the_report_lists_every_transition_with_the_rows_covered_edges(tmp_path)
     verdicts = {ln.split("\t")[1] for ln in listing.read_text().splitlines()[1:]
                 if ln.startswith(row["config_id"] + "\t")}
     assert verdicts == {"not listed (its row predates edge lists: run it again to list them)"}
+    again = _script(*base, *only[:-2], "--only", "oom_kill_disable=false", *only[-2:],
+                    "--retry-unlisted")
+    assert "0 already recorded, 1 to run" in again.stdout, again.stdout
+    assert _rows(ledger)[-1]["covered_edges"] == row_edges
     err = io.StringIO()
     assert tours.main([*base[2:], "--engine", "docker", "--transitions", str(listing)],
                       io.StringIO(), err) == 2
