@@ -251,8 +251,25 @@ def append_row(path: Path, row: dict) -> None:
 
 
 def is_current(row: dict, p: Plan, adapter: str) -> bool:
-    return (row.get(MODEL_KEY) == p.model_hash and row.get(DIV_KEY) == p.divergences_hash
-            and row.get("adapter") == adapter)
+    """Return whether ``row`` counts for this model, divergence entries and adapter.
+
+    A row whose every step conformed (no known divergence, no failure, no inconclusive step,
+    no stale entry) stays current when the entries change: entries are consulted only for a
+    step that differs from the model (to explain it, to take fields out of later
+    comparisons, to carry over an unobserved step), so such a run never depended on them.
+    Whether a *new* entry is stale is then judged by the rows run after it.
+    """
+    if row.get(MODEL_KEY) != p.model_hash or row.get("adapter") != adapter:
+        return False
+    return row.get(DIV_KEY) == p.divergences_hash or entry_free(row)
+
+
+def entry_free(row: dict) -> bool:
+    """Return whether a done row's run never needed a divergence entry (see `is_current`)."""
+    s = row.get("steps") or {}
+    return (row.get("status") == "done" and row.get("verdict") == "conformed"
+            and not row.get("known") and not row.get("stale_entries")
+            and s.get("known") == 0 and s.get("fail") == 0 and s.get("inconclusive") == 0)
 
 
 def stale_reason(row: dict, p: Plan, adapter: str) -> str:

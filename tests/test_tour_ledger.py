@@ -291,7 +291,10 @@ def test_the_report_sums_the_current_rows_only(tmp_path):
             wall_seconds=50.0),
         row(d, model_sha256_16="0123456789abcdef", wall_seconds=9999.0,
             steps={"total": 7777, "pass": 7777, "known": 0, "fail": 0, "inconclusive": 0}),
-        row(d, divergences_sha256_16="fedcba9876543210"),
+        # an older entries file matters only to a run that needed an entry
+        row(d, divergences_sha256_16="fedcba9876543210", known={"k-one": 1},
+            verdict="known divergences",
+            steps={"total": 1000, "pass": 999, "known": 1, "fail": 0, "inconclusive": 0}),
     ]
     ledger.write_text("".join(json.dumps(r) + "\n" for r in rows) + "not json\n")
     code, out, err = _report("--adapter", "reference", "--ledger", str(ledger),
@@ -481,3 +484,26 @@ def test_the_report_lists_every_transition_with_the_rows_covered_edges(tmp_path)
     assert tours.main([*base[2:], "--engine", "docker", "--transitions", str(listing)],
                       io.StringIO(), err) == 2
     assert err.getvalue() == "error: --transitions goes with --report\n"
+
+
+def test_a_row_that_needed_no_entry_outlives_an_entry_change(tmp_path):
+    """Entries are consulted only for steps that differ from the model: a row whose every
+    step conformed stays current when the entries change; one that met a known divergence
+    (or failed, or was inconclusive) is run again."""
+    p = tours.plan("docker", SMALL[1::2], {}, tours=False, engine="docker")
+    clean = {"config_id": "c", tours.MODEL_KEY: p.model_hash, tours.DIV_KEY: "older",
+             "adapter": "docker", "status": "done", "verdict": "conformed", "known": {},
+             "stale_entries": [], "steps": {"total": 5, "pass": 5, "known": 0, "fail": 0,
+                                            "inconclusive": 0}}
+    assert tours.is_current(clean, p, "docker")
+    assert not tours.is_current({**clean, tours.MODEL_KEY: "other"}, p, "docker")
+    assert not tours.is_current(clean, p, "podman")
+    for change in ({"known": {"podman-error-texts": 1}, "verdict": "known divergences",
+                    "steps": {**clean["steps"], "pass": 4, "known": 1}},
+                   {"verdict": "diverged", "steps": {**clean["steps"], "pass": 4, "fail": 1}},
+                   {"verdict": "inconclusive",
+                    "steps": {**clean["steps"], "pass": 4, "inconclusive": 1}},
+                   {"stale_entries": ["docker-oomkilled-lost-on-fast-restart"]}):
+        assert not tours.is_current({**clean, **change}, p, "docker"), change
+        assert tours.is_current({**clean, **change, tours.DIV_KEY: p.divergences_hash}, p,
+                                "docker")
