@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -15,13 +16,20 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def default_sigint() -> None:
+    """Give the child the default SIGINT disposition: a suite started in the background
+    (`nohup`, `cmd &` in a script) inherits SIGINT ignored, and Python keeps it ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def conform(tmp_path, *argv):
     log = tmp_path / "closed.log"
     env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'tests'}",
            "DP_CLOSED_LOG": str(log)}
     done = subprocess.run([sys.executable, "-m", "dockproof", "conform", "--adapter",
                            "interrupting_adapter:InterruptingAdapter", *argv],
-                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
+                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300,
+                          preexec_fn=default_sigint)
     closed = log.read_text().count("closed") if log.exists() else 0
     return done, closed
 

@@ -186,8 +186,11 @@ class Bystanders:
 def start_driver(tmp_path: Path, *args: str) -> subprocess.Popen[str]:
     script = tmp_path / "driver.py"
     script.write_text(DRIVER)
+    # the default SIGINT disposition: a suite started in the background inherits it ignored,
+    # and the driver (Python) would keep it ignored
     return subprocess.Popen([sys.executable, str(script), "fault-drive", *args], cwd=REPO,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def await_lines(proc: subprocess.Popen[str], count: int, window: float = 60.0) -> list[str]:
