@@ -454,11 +454,11 @@ def unlisted(row: dict) -> bool:
 def covered_lines(listing: Path | None) -> list[int] | None:
     """Return the positions of the ``covered`` lines of a ``conform --transitions`` file (its
     order is `dockproof.conformance.coverage.ordered`), or None without one."""
-    try:
-        lines = listing.read_text().splitlines()[1:] if listing is not None else None
-    except OSError:
+    if listing is None:
         return None
-    if lines is None:
+    try:
+        lines = listing.read_text().splitlines()[1:]
+    except OSError:
         return None
     return [k for k, line in enumerate(lines) if line.startswith("covered\t")]
 
@@ -599,7 +599,7 @@ def write_transitions(args, p: Plan, ledger: Path, unsupported: dict, out=sys.st
             continue
         cov = Coverage(oracle)
         cov.edges = {edges[k][0] for k in positions_of(row["covered_edges"])}
-        for verdict, *text in cov.listing():
+        for verdict, *text in cov.listing(edges):
             counts["covered" if verdict == "covered" else "not covered"] += 1
             lines.append("\t".join([c.id, verdict, *text]))
     write(args.transitions, "\n".join(lines) + "\n")

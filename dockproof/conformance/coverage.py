@@ -82,21 +82,17 @@ class Coverage:
             row[acts[e[1]].name] = row.get(acts[e[1]].name, 0) + 1
         return {k: dict(sorted(v.items())) for k, v in sorted(out.items())}
 
-    def listing(self) -> list[tuple[str, str, str, str]]:
+    def listing(self, rows: list | None = None) -> list[tuple[str, str, str, str]]:
         """List every transition of the graph as (verdict, action, source, target), in
         `ordered` order: verdict ``covered`` or ``not covered: <why>`` (as `uncovered`
-        classifies it); states rendered as the model renders them."""
+        classifies it); states rendered as the model renders them. ``rows``: `ordered` of
+        this graph, when the caller has it."""
         o = self.oracle
         reachable, _prev = o.distances(list(o.space.initial))
         steady = _steady(o)
         return [("covered" if e in self.edges else
                  f"not covered: {_why(o, e, reachable, steady)}", *text)
-                for e, text in ordered(o)]
-
-    def indices(self) -> list[int]:
-        """Return the positions of the covered transitions in `ordered` order (an order the
-        graph alone fixes, so that a record of them outlives this process)."""
-        return [k for k, (e, _text) in enumerate(ordered(self.oracle)) if e in self.edges]
+                for e, text in (ordered(o) if rows is None else rows)]
 
 
 def ordered(o: Oracle) -> list[tuple[Edge, tuple[str, str, str]]]:

@@ -220,6 +220,13 @@ def run_parallel(make_harness: Callable[[Any], Harness], test: Test, adapters: l
     threads = [threading.Thread(target=worker, args=(h, a), daemon=True,
                                 name=f"dockproof-job-{k + 1}")
                for k, (h, a) in enumerate(zip(harnesses, adapters))]
+
+    def stop_workers() -> None:
+        stop.set()
+        for t in threads:
+            if t.ident is not None:  # started (a signal may come before the last one is)
+                t.join()
+
     try:
         for t in threads:
             t.start()
@@ -227,19 +234,13 @@ def run_parallel(make_harness: Callable[[Any], Harness], test: Test, adapters: l
             while t.is_alive():
                 t.join(0.2)
     except KeyboardInterrupt as exc:
-        stop.set()
-        for t in threads:
-            if t.ident is not None:  # started (a signal may come before the last one is)
-                t.join()
+        stop_workers()
         # the segments finished before it (a divergence among them is kept, unshrunk)
         interrupted(exc, _merge(test, harnesses[0], adapters[0], pieces, first["div"], False,
                                 harnesses, time.perf_counter() - t0))
         raise
     except BaseException:
-        stop.set()
-        for t in threads:
-            if t.ident is not None:  # started (a signal may come before the last one is)
-                t.join()
+        stop_workers()
         raise
     if failure:
         raise failure[0]

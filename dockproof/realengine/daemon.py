@@ -237,7 +237,7 @@ class PrivateDockerd:
         try:
             with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
                 s.settimeout(5)
-                s.connect(str(self.dir / "docker.sock"))
+                s.connect(self.base_url.removeprefix("unix://"))
                 s.sendall(b"GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n")
                 answer = b""
                 while chunk := s.recv(4096):
