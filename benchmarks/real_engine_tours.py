@@ -18,8 +18,11 @@ the exit code, the wall time, the date, the replay command of a divergence, the 
 divergences met with their counts).
 
 A configuration is *done* when the ledger has a complete run of it (exit 0 or 1 with a report)
-for the current model hash, the current divergences hash and the same adapter; the next session
-skips it. Rows of an older model or divergences file stay in the ledger and are shown as stale.
+for the current model hash, the current divergence entries and the same adapter; the next session
+skips it. "The current entries" is the narrowest that is sound: the hash of the engine's entries
+that can apply in the configuration (whose `when` holds in some state of its graph) is the
+current one, or that of all the engine's entries is, or the run needed no entry at all (every
+step conformed). Rows of an older model or entries stay in the ledger and are shown as stale.
 A run stopped at its time limit is recorded as ``timeout`` (not done; skipped by later sessions
 unless --retry-timeouts, since it would take as long again); an engine that failed is recorded
 as ``error`` (not done; retried by the next session).
@@ -76,8 +79,11 @@ GRACE = 150.0
 #: Stop the session after this many engine failures in a row (exit 3 from the child).
 MAX_ERRORS = 2
 
-# The ledger row's fields that say which model, divergences file and adapter it is about.
+# The ledger row's fields that say which model, divergence entries and adapter it is about:
+# the engine's entries (DIV_KEY), those of them that can apply in the row's configuration
+# (CFG_DIV_KEY; rows from before it have DIV_KEY only).
 MODEL_KEY, DIV_KEY = "model_sha256_16", "divergences_sha256_16"
+CFG_DIV_KEY = "config_divergences_sha256_16"
 
 
 class Usage(Exception):
@@ -96,6 +102,7 @@ class Config:
     transitions: int                # transitions of its part of the reachable graph
     states: int
     commands: int = 0               # commands of its planned tour (before --jobs pieces)
+    entries_hash: str = ""          # hash of the engine's divergence entries that can apply here
 
     @property
     def id(self) -> str:
@@ -128,6 +135,7 @@ class Plan:
 
     def __post_init__(self) -> None:
         self.divergences_hash = entries_hash(self.divergences, self.engine)
+        self.by_id = {c.id: c for c in self.configs}
 
     def partition(self) -> tuple[bool, str]:
         """Check that the configurations' graphs add up to the model's whole graph."""
@@ -161,6 +169,35 @@ def entries_hash(path: Path | None, engine: str) -> str:
         return file_hash(path)
     mine = [r for r in rows if isinstance(r, dict) and r.get("engine") == engine]
     return hashlib.sha256(json.dumps(mine, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def config_entries_hashes(path: Path | None, engine: str, model, parts: list) -> list[str]:
+    """Return, per configuration (``parts``: each one's part of the reachable graph), a hash of
+    the engine's divergence entries that can apply in it: those whose ``when`` holds in some
+    state of the part. An entry is consulted only for a step whose state satisfies its
+    ``when`` (`known.Entry.applies`), so the others cannot change how the configuration's runs
+    are judged; an entry without ``when`` applies everywhere. A file that does not load gives
+    every configuration the whole file's hash."""
+    import json
+    import tomllib
+
+    from dockproof.conformance import known
+    from dockproof.errors import DockproofError
+
+    if path is None:
+        return ["none"] * len(parts)
+    try:
+        rows = {r.get("id"): r for r in tomllib.loads(path.read_text()).get("divergence", [])
+                if isinstance(r, dict)}
+        mine = [e for e in known.load(path, model).entries if e.engine == engine]
+    except (OSError, ValueError, DockproofError):  # a bad file: its error is the child's
+        return [file_hash(path)] * len(parts)
+    out = []
+    for part in parts:
+        can = [rows[e.id] for e in mine
+               if e.when is None or any(e.when(s) for s in part.states)]
+        out.append(hashlib.sha256(json.dumps(can, sort_keys=True).encode()).hexdigest()[:16])
+    return out
 
 
 def divergences_file(model_path: Path, model_name: str) -> Path | None:
@@ -197,11 +234,13 @@ def plan(model_arg: str, only: list[str], unsupported: dict, tours: bool = True,
     selection = configs.parse(only, model)
     space = explore(model)
     params = list(model.params)
-    out, chosen = [], []
+    divergences = divergences_file(path, model.name)
+    out, chosen, parts = [], [], []
     for i in space.initial:
         s = space.states[i]
         values = {p.name: _toml_key(p.type, s[p.slot]) for p in params}
         part = configs.restrict(space, {p.slot: frozenset([s[p.slot]]) for p in params})
+        parts.append(part)
         c = Config(values, s, len(part.edges), len(part.states))
         out.append(c)
         if all(s[slot] in vals for slot, vals in selection.items()):
@@ -212,8 +251,10 @@ def plan(model_arg: str, only: list[str], unsupported: dict, tours: bool = True,
     if not chosen:
         raise Usage(f"--only {' '.join(only)}: no configuration of model {model.name} has "
                     "these values")
+    for c, h in zip(out, config_entries_hashes(divergences, engine, model, parts)):
+        c.entries_hash = h
     order = sorted(out, key=lambda c: (c.commands, c.transitions, c.state))
-    return Plan(model_arg, path, model.name, model.digest, divergences_file(path, model.name),
+    return Plan(model_arg, path, model.name, model.digest, divergences,
                 order, len(space.edges), len(space.states),
                 [c for c in order if c in chosen], configs.describe(selection, model), engine)
 
@@ -253,15 +294,22 @@ def append_row(path: Path, row: dict) -> None:
 def is_current(row: dict, p: Plan, adapter: str) -> bool:
     """Return whether ``row`` counts for this model, divergence entries and adapter.
 
-    A row whose every step conformed (no known divergence, no failure, no inconclusive step,
-    no stale entry) stays current when the entries change: entries are consulted only for a
-    step that differs from the model (to explain it, to take fields out of later
-    comparisons, to carry over an unobserved step), so such a run never depended on them.
-    Whether a *new* entry is stale is then judged by the rows run after it.
+    The entries that matter are those that can apply in the row's configuration
+    (`config_entries_hashes`): a row stays current when only entries that never hold there
+    change. A row whose every step conformed (no known divergence, no failure, no
+    inconclusive step, no stale entry) stays current whatever the entries: entries are
+    consulted only for a step that differs from the model (to explain it, to take fields out
+    of later comparisons, to carry over an unobserved step), so such a run never depended on
+    them. Whether a *new* entry is stale is then judged by the rows run after it.
     """
     if row.get(MODEL_KEY) != p.model_hash or row.get("adapter") != adapter:
         return False
-    return row.get(DIV_KEY) == p.divergences_hash or entry_free(row)
+    if row.get(DIV_KEY) == p.divergences_hash or entry_free(row):
+        return True
+    # a row judged with the engine's entries E keeps counting when E is exactly what can apply
+    # in its configuration now: what could apply then was E's part that can apply, all of E
+    c = p.by_id.get(row.get("config_id"))
+    return c is not None and c.entries_hash in (row.get(CFG_DIV_KEY), row.get(DIV_KEY))
 
 
 def entry_free(row: dict) -> bool:
@@ -275,6 +323,9 @@ def entry_free(row: dict) -> bool:
 def stale_reason(row: dict, p: Plan, adapter: str) -> str:
     if row.get(MODEL_KEY) != p.model_hash:
         return f"older model (hash {row.get(MODEL_KEY)})"
+    if row.get(CFG_DIV_KEY) is not None:
+        return (f"older divergence entries about its configuration (hash "
+                f"{row.get(CFG_DIV_KEY)})")
     if row.get(DIV_KEY) != p.divergences_hash:
         return f"older divergences file (hash {row.get(DIV_KEY)})"
     return f"another adapter ({row.get('adapter')})"
@@ -392,7 +443,8 @@ def row_of(p: Plan, c: Config, adapter: str, jobs: int, div_hash: str, code: int
     from dockproof import __version__
 
     row = {"config": c.values, "config_id": c.id, "model": p.model_name,
-           MODEL_KEY: p.model_hash, DIV_KEY: div_hash, "adapter": adapter, "jobs": jobs,
+           MODEL_KEY: p.model_hash, DIV_KEY: div_hash, CFG_DIV_KEY: c.entries_hash,
+           "adapter": adapter, "jobs": jobs,
            "dockproof_version": __version__, "exit_code": code,
            "wall_seconds": round(seconds, 2), "time_limit_seconds": round(limit),
            "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),

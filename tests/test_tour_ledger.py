@@ -229,6 +229,8 @@ def test_a_session_records_each_configuration_and_the_next_skips_them(tmp_path):
         assert r["model_sha256_16"] == model.digest
         assert r["divergences_sha256_16"] == tours.entries_hash(
             ROOT / "properties" / "divergences.toml", "docker")
+        # no Docker entry can apply where Docker refuses the container at create
+        assert r[tours.CFG_DIV_KEY] == _hash_of([])
         assert r["steps"] == {"total": 17, "pass": 17, "known": 0, "fail": 0,
                               "inconclusive": 0}
         assert r["transitions"] == [2, 2] and r["engine"] == "reference"
@@ -507,3 +509,65 @@ def test_a_row_that_needed_no_entry_outlives_an_entry_change(tmp_path):
         assert not tours.is_current({**clean, **change}, p, "docker"), change
         assert tours.is_current({**clean, **change, tours.DIV_KEY: p.divergences_hash}, p,
                                 "docker")
+
+
+def _hash_of(entries: list) -> str:
+    return tours.hashlib.sha256(json.dumps(entries, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _parts(model, *items):
+    space = explore(model)
+    return [configs.restrict(space, configs.parse(list(i), model)) for i in items]
+
+
+def test_a_configuration_is_keyed_by_the_entries_that_can_apply_in_it(tmp_path):
+    model = load_model(DOCKER)
+    oom = ("policy=always", "max_retries=0", "mem_limit=true", "oom_kill_disable=false",
+           "term=dies")
+    no_limit = ("policy=always", "max_retries=0", "mem_limit=false", "oom_kill_disable=false",
+                "term=dies")
+    parts = _parts(model, oom, no_limit)
+    src = (ROOT / "properties" / "divergences.toml").read_text()
+    f = tmp_path / "divergences.toml"
+    f.write_text(src)
+    before = tours.config_entries_hashes(f, "docker", model, parts)
+    # the OOM entry's `when` needs a memory limit: the configuration without one ignores it
+    f.write_text(src.replace('id = "docker-oomkilled-lost-on-fast-restart"', 'id = "x"'))
+    after = tours.config_entries_hashes(f, "docker", model, parts)
+    assert after[0] != before[0] and after[1] == before[1]
+    # the kill race needs a restart policy: both configurations have one
+    f.write_text(src.replace('id = "docker-kill-loses-to-a-policy-restart"', 'id = "y"'))
+    assert all(a != b for a, b in zip(tours.config_entries_hashes(f, "docker", model, parts),
+                                      before))
+    # a Podman entry keys no Docker configuration
+    f.write_text(src.replace('id = "podman-oomkilled-false"', 'id = "z"'))
+    assert tours.config_entries_hashes(f, "docker", model, parts) == before
+    # a configuration where every entry can apply is keyed like the whole file
+    assert tours.config_entries_hashes(f, "docker", model, [explore(model)]) == [
+        tours.entries_hash(f, "docker")]
+    # a file that does not load keys every configuration by its bytes
+    f.write_text("[[divergence]]\nid = 1\n")
+    assert tours.config_entries_hashes(f, "docker", model, parts) == [tours.file_hash(f)] * 2
+
+
+def test_a_row_outlives_a_change_of_entries_that_cannot_apply_in_its_configuration():
+    p = tours.plan("docker", ["--only", "policy=always", "--only", "max_retries=0"][1::2], {},
+                   tours=False, engine="docker")
+    c = next(c for c in p.configs if c.values["mem_limit"] == "false")
+    row = {"config_id": c.id, tours.MODEL_KEY: p.model_hash, tours.DIV_KEY: "older",
+           "adapter": "docker", "status": "done", "verdict": "known divergences",
+           "known": {"docker-kill-loses-to-a-policy-restart": 1}, "stale_entries": [],
+           "steps": {"total": 5, "pass": 4, "known": 1, "fail": 0, "inconclusive": 0}}
+    assert not tours.is_current(row, p, "docker")
+    assert tours.stale_reason(row, p, "docker") == "older divergences file (hash older)"
+    # judged with the entries that can apply here now: current, whatever the others are
+    assert tours.is_current({**row, tours.CFG_DIV_KEY: c.entries_hash}, p, "docker")
+    # a row from before the key, judged with a file whose entries are exactly those
+    assert tours.is_current({**row, tours.DIV_KEY: c.entries_hash}, p, "docker")
+    stale = {**row, tours.CFG_DIV_KEY: "0123456789abcdef"}
+    assert not tours.is_current(stale, p, "docker")
+    assert tours.stale_reason(stale, p, "docker") == (
+        "older divergence entries about its configuration (hash 0123456789abcdef)")
+    other = next(x for x in p.configs if x.entries_hash != c.entries_hash)
+    assert not tours.is_current({**row, "config_id": other.id,
+                                 tours.CFG_DIV_KEY: c.entries_hash}, p, "docker")
