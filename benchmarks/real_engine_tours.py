@@ -491,9 +491,11 @@ def row_of(p: Plan, c: Config, adapter: str, jobs: int, div_hash: str, code: int
         "divergences_file": known.get("file"),
         "child_seconds": doc.get("seconds"),
     })
-    covered = covered_lines(listing)
-    if covered is not None and len(covered) == doc["coverage"]["transitions"][0]:
-        row["covered_edges"] = runs_of(covered)
+    listed = listed_lines(listing)
+    if listed is not None and len(listed[0]) == doc["coverage"]["transitions"][0]:
+        row["covered_edges"] = runs_of(listed[0])
+        if listed[1]:  # entry ids -> the commanded transitions the engine did not take
+            row["diverted_edges"] = {ids: runs_of(k) for ids, k in listed[1].items()}
     return row
 
 
@@ -503,16 +505,27 @@ def unlisted(row: dict) -> bool:
         and (row.get("transitions") or [0])[0] > 0
 
 
-def covered_lines(listing: Path | None) -> list[int] | None:
+def listed_lines(listing: Path | None) -> tuple[list[int], dict[str, list[int]]] | None:
     """Return the positions of the ``covered`` lines of a ``conform --transitions`` file (its
-    order is `dockproof.conformance.coverage.ordered`), or None without one."""
+    order is `dockproof.conformance.coverage.ordered`), and those of the lines of transitions
+    the engine did not take when commanded, per the recorded divergences' ids that say so;
+    None without a file."""
+    from dockproof.conformance.coverage import DIVERTED
+
     if listing is None:
         return None
     try:
         lines = listing.read_text().splitlines()[1:]
     except OSError:
         return None
-    return [k for k, line in enumerate(lines) if line.startswith("covered\t")]
+    covered, diverted = [], {}
+    for k, line in enumerate(lines):
+        verdict = line.split("\t", 1)[0]
+        if verdict == "covered":
+            covered.append(k)
+        elif verdict.startswith("not covered: " + DIVERTED):
+            diverted.setdefault(verdict[len("not covered: " + DIVERTED):], []).append(k)
+    return covered, diverted
 
 
 def runs_of(positions: list[int]) -> list[list[int]]:
@@ -651,6 +664,8 @@ def write_transitions(args, p: Plan, ledger: Path, unsupported: dict, out=sys.st
             continue
         cov = Coverage(oracle)
         cov.edges = {edges[k][0] for k in positions_of(row["covered_edges"])}
+        for ids, runs in (row.get("diverted_edges") or {}).items():
+            cov.divert((edges[k][0] for k in positions_of(runs)), ids.split(", "))
         for verdict, *text in cov.listing(edges):
             counts["covered" if verdict == "covered" else "not covered"] += 1
             lines.append("\t".join([c.id, verdict, *text]))

@@ -7,7 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from dockproof.conformance import known
+from dockproof.conformance import configs, coverage, known
+from dockproof.conformance.generate import transition_tour
+from dockproof.conformance.harness import Harness
+from dockproof.conformance.oracle import Oracle
+from dockproof.engines.statespace import explore
+from dockproof.reference.mutants import MUTANTS
 from dockproof.conformance.mapping import AtLeast, load_mapping
 from dockproof.errors import InputError
 from dockproof.spec.loader import load_model
@@ -182,3 +187,49 @@ def test_two_ignore_entries_explain_a_step_only_together(tmp_path, model):
     one = Observation(seen.status, seen.resources, {**seen.flags, "fs_data": flags["fs_data"]})
     hit = known.explain(entries, o, j, r, cands, None, one, frozenset())
     assert hit is not None and hit[0].id == "no-oom-flag"  # one entry alone: no combination
+
+
+
+POLICY_NO = ["--config", "policy=no", "--config", "term=dies", "--config", "mem_limit=false",
+             "--config", "oom_kill_disable=false"]
+
+
+def _listing(path: Path) -> list[list[str]]:
+    return [line.split("\t") for line in path.read_text().splitlines()[1:]]
+
+
+def test_a_transition_the_engine_refuses_as_recorded_is_listed_with_the_entry(tmp_path, model):
+    """A commanded transition a recorded refusal stopped is not covered, and the listing and
+    the summary say so by the entry's id, not "drivable, not taken by this run"."""
+    f = _entry_file(tmp_path, "podmanlike", id='"stop-paused"', command='["stop", "restart"]',
+                    when="\"status == 'paused'\"", fields='["outcome"]', then='"refused"')
+    mine, plain = tmp_path / "mine.tsv", tmp_path / "plain.tsv"
+    code, out, _ = run_cli("conform", "docker", "--adapter",
+                           "podmanlike_adapter:PodmanLikeAdapter", *POLICY_NO,
+                           "--divergences", str(f), "--allow-known", "--transitions", str(mine))
+    assert code == 0 and "KNOWN stop-paused" in out
+    code, _, _ = run_cli("conform", "docker", "--adapter", "reference", *POLICY_NO,
+                         "--transitions", str(plain))
+    assert code == 0
+    why = "not covered: " + coverage.DIVERTED + "stop-paused"
+    diverted = [r for r in _listing(mine) if r[0] == why]
+    from_paused = [r for r in _listing(mine) if r[1] in ("stop", "restart")
+                   and " status=paused " in r[2]]
+    assert diverted and diverted == [[why, *r[1:]] for r in from_paused]
+    assert not any(r[0].startswith("not covered: drivable") for r in _listing(mine))
+    taken = {tuple(r[1:]) for r in _listing(plain) if r[0] == "covered"}
+    assert all(tuple(r[1:]) in taken for r in diverted)  # the reference takes each of them
+    assert f"not covered, {coverage.DIVERTED}stop-paused: {len(diverted)} " in out
+
+
+def test_a_reset_entry_lists_the_transitions_it_stopped(tmp_path, model):
+    f = _entry_file(tmp_path, "reference", id='"stop-loses-fs"', command='"stop"',
+                    fields='["fs_data"]', then='"reset"')
+    oracle = Oracle(model, space=configs.restrict(explore(model), configs.parse(
+        [a for a in POLICY_NO if a != "--config"], model)))
+    run = Harness(oracle, known=known.load(f, model), engine=("reference", "0")).run(
+        transition_tour(oracle), MUTANTS["stop_loses_fs"][1]())
+    assert run.divergence is None and run.known and run.coverage.diverted
+    assert {model.actions[e[1]].name for e in run.coverage.diverted} == {"stop"}
+    assert not set(run.coverage.diverted) & run.coverage.edges
+    assert all(ids == {"stop-loses-fs"} for ids in run.coverage.diverted.values())

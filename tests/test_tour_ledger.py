@@ -19,6 +19,7 @@ import pytest
 
 from dockproof.adapters.reference import ReferenceAdapter
 from dockproof.conformance import configs
+from dockproof.conformance.coverage import DIVERTED
 from dockproof.conformance.generate import transition_tour
 from dockproof.conformance.harness import Harness
 from dockproof.conformance.oracle import Oracle, Segment, segment_of
@@ -571,3 +572,38 @@ def test_a_row_outlives_a_change_of_entries_that_cannot_apply_in_its_configurati
     other = next(x for x in p.configs if x.entries_hash != c.entries_hash)
     assert not tours.is_current({**row, "config_id": other.id,
                                  tours.CFG_DIV_KEY: c.entries_hash}, p, "docker")
+
+
+def test_the_ledger_keeps_the_transitions_a_recorded_refusal_stopped(tmp_path):
+    """A row says which commanded transitions the engine did not take, as a recorded
+    divergence said (`diverted_edges`), and the report's listing words them as the run's
+    own listing did."""
+    adapter = "podmanlike_adapter:PodmanLikeAdapter"  # refuses stop of a paused container
+    only = ["policy=no", "max_retries=0", "mem_limit=false", "oom_kill_disable=false",
+            "term=dies"]
+    f = tmp_path / "divergences.toml"
+    f.write_text('[meta]\nabout = "docker"\n\n[[divergence]]\nid = "stop-paused"\n'
+                 'engine = "podmanlike"\ncommand = ["stop", "restart"]\n'
+                 "when = \"status == 'paused'\"\nfields = [\"outcome\"]\nthen = \"refused\"\n"
+                 'expected = "a"\nobserved = "b"\nreason = "c"\n')
+    own, listing, ledger = tmp_path / "own.tsv", tmp_path / "all.tsv", tmp_path / "t.jsonl"
+    code, out, err = run_cli("conform", "docker", "--adapter", adapter, "--json",
+                             "--allow-known", "--divergences", str(f), "--transitions", str(own),
+                             *[a for o in only for a in ("--config", o)])
+    assert code == 0, err
+    p = tours.plan("docker", only, {}, tours=False, engine="docker")
+    [c] = p.selected
+    row = tours.row_of(p, c, adapter, 1, p.divergences_hash, code, out, err, 1.0, False, 60.0,
+                       own)
+    lines = [ln.split("\t") for ln in own.read_text().splitlines()[1:]]
+    why = "not covered: " + DIVERTED + "stop-paused"
+    stopped = [k for k, ln in enumerate(lines) if ln[0] == why]
+    assert stopped and row["diverted_edges"] == {"stop-paused": tours.runs_of(stopped)}
+    ledger.write_text(json.dumps(row) + "\n")
+    assert tours.main(["--engine", "docker", "--adapter", adapter, "--ledger", str(ledger),
+                       "--report", "--transitions", str(listing),
+                       *[a for o in only for a in ("--only", o)]],
+                      io.StringIO(), io.StringIO()) == 0
+    mine = [ln.split("\t")[1:] for ln in listing.read_text().splitlines()[1:]
+            if ln.startswith(c.id + "\t")]
+    assert mine == lines

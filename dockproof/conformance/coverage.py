@@ -7,6 +7,10 @@ from typing import Any, Iterable
 
 from .oracle import Edge, Oracle
 
+#: How a listing or summary words a transition the run commanded and the engine did not take,
+#: as a recorded divergence (``then`` refused or reset) explained; the entry ids follow.
+DIVERTED = "the engine did not take it when commanded, a recorded divergence: "
+
 
 class Coverage:
     """The transitions and states a run passed through, against the reachable graph."""
@@ -16,6 +20,8 @@ class Coverage:
         self.edges: set[Edge] = set()
         self.states: set[int] = set()
         self.refusals: set[tuple[int, str]] = set()  # (status value, verb)
+        #: commanded transitions not taken, as recorded divergences explained: -> entry ids
+        self.diverted: dict[Edge, set[str]] = {}
 
     def visit(self, state: int) -> None:
         self.states.add(state)
@@ -25,11 +31,20 @@ class Coverage:
             self.edges.add(e)
             self.states.add(e[2])
 
+    def divert(self, edges: Iterable[Edge], ids: Iterable[str]) -> None:
+        """Record that the implementation did not take ``edges`` when commanded, as the
+        recorded divergences ``ids`` say it does not (their ``then`` refused or reset)."""
+        ids = set(ids)
+        for e in edges:
+            self.diverted.setdefault(e, set()).update(ids)
+
     def merge(self, other: "Coverage") -> None:
         """Add what another worker's run covered (``--jobs``)."""
         self.edges |= other.edges
         self.states |= other.states
         self.refusals |= other.refusals
+        for e, ids in other.diverted.items():
+            self.divert((e,), ids)
 
     def refused(self, state: int, verb: str) -> None:
         self.refusals.add((self.oracle.space.states[state][self.oracle.map.status_slot], verb))
@@ -68,7 +83,8 @@ class Coverage:
     def uncovered(self) -> dict[str, dict[str, int]]:
         """Return the transitions not covered, counted per action under why: a host fault
         stages them, the adapter cannot perform their command, their source state is
-        reached only through those, or (drivable) this run did not take them."""
+        reached only through those, the engine did not take them when commanded (a recorded
+        divergence), or (drivable) this run did not take them."""
         o = self.oracle
         acts = o.model.actions
         reachable, _prev = o.distances(list(o.space.initial))
@@ -77,7 +93,7 @@ class Coverage:
         for e in o.space.edges:
             if e in self.edges:
                 continue
-            why = _why(o, e, reachable, steady)
+            why = self._why(e, reachable, steady)
             row = out.setdefault(why, {})
             row[acts[e[1]].name] = row.get(acts[e[1]].name, 0) + 1
         return {k: dict(sorted(v.items())) for k, v in sorted(out.items())}
@@ -91,8 +107,13 @@ class Coverage:
         reachable, _prev = o.distances(list(o.space.initial))
         steady = _steady(o)
         return [("covered" if e in self.edges else
-                 f"not covered: {_why(o, e, reachable, steady)}", *text)
+                 f"not covered: {self._why(e, reachable, steady)}", *text)
                 for e, text in (ordered(o) if rows is None else rows)]
+
+    def _why(self, e: Edge, reachable: dict, steady: set[int]) -> str:
+        ids = self.diverted.get(e)
+        return DIVERTED + ", ".join(sorted(ids)) if ids else _why(self.oracle, e, reachable,
+                                                                  steady)
 
 
 def ordered(o: Oracle) -> list[tuple[Edge, tuple[str, str, str]]]:
