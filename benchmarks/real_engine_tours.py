@@ -577,14 +577,25 @@ def session(args, p: Plan, ledger: Path, out=sys.stdout, err=sys.stderr) -> int:
     runner.install()
     t0 = time.monotonic()
     worst, errors = 0, 0
+    done = [r for r in now.values() if r["status"] == "done"]
+    rates = Rates(p, done)
     for k, c in enumerate(pending, 1):
         if runner.signal is not None:
             out.write(f"interrupted ({signal.Signals(runner.signal).name})\n")
             return 128 + runner.signal
-        if args.budget is not None and time.monotonic() - t0 >= args.budget * 60:
-            out.write(f"budget of {args.budget:g} min spent: {len(pending) - k + 1} "
-                      "configurations left for the next session\n")
-            break
+        if args.budget is not None:
+            left = args.budget * 60 - (time.monotonic() - t0)
+            need = rates.seconds(c)
+            if left <= 0:
+                out.write(f"budget of {args.budget:g} min spent: {len(pending) - k + 1} "
+                          "configurations left for the next session\n")
+                break
+            if need is not None and need > left:
+                out.write(f"budget of {args.budget:g} min: {left / 60:.0f} min left, and the "
+                          f"next configuration takes about {need / 60:.0f} min at the measured "
+                          f"rate: {len(pending) - k + 1} configurations left for the next "
+                          "session\n")
+                break
         limit = args.timeout * 60 if args.timeout else BASE_LIMIT + SECONDS_PER_COMMAND * c.commands
         div_hash = entries_hash(divergences_file(p.model_path, p.model_name), p.engine)
         if div_hash != p.divergences_hash:
@@ -609,6 +620,9 @@ def session(args, p: Plan, ledger: Path, out=sys.stdout, err=sys.stderr) -> int:
             shutil.rmtree(listing.parent, ignore_errors=True)
         append_row(ledger, row)
         out.write("  " + _row_line(row) + "\n")
+        if row["status"] == "done":
+            done.append(row)
+            rates = Rates(p, done)
         out.flush()
         if row["status"] == "error":
             err.write(row.get("stderr_tail", "") + "\n")
@@ -813,38 +827,51 @@ def report(args, p: Plan, ledger: Path, out=sys.stdout, err=sys.stderr) -> int:
     return 0
 
 
+class Rates:
+    """Seconds a configuration takes, from the measured runs: a start-up (the fastest done
+    configuration's wall time: engine start, image, teardown) plus its planned commands x the
+    seconds per command run, measured on runs of >= 200 commands (a divergence ends a run
+    early: its steps, not its plan, count) per value of the model's first parameter (the
+    restart policy) where measured, else over all of them."""
+
+    def __init__(self, p: Plan, done: list[dict]) -> None:
+        self.first = next(iter(p.configs[0].values))
+        self.start = min((r["wall_seconds"] for r in done), default=None)
+        big = [r for r in done if r["steps"]["total"] >= 200]
+        self.overall = self._rate(big) if big else None
+        self.per = {v: self._rate([r for r in big if r["config"][self.first] == v])
+                    for v in sorted({r["config"][self.first] for r in big})}
+
+    def _rate(self, rows: list[dict]) -> float:
+        return max(0.0, sum(r["wall_seconds"] - self.start for r in rows)) / sum(
+            r["steps"]["total"] for r in rows)
+
+    def seconds(self, c: Config) -> float | None:
+        """Return the estimate for ``c``, or None while no rate is measured."""
+        if self.overall is None:
+            return None
+        return self.start + c.commands * self.per.get(c.values[self.first], self.overall)
+
+
 def _estimate(p: Plan, done: list[dict], left: list[Config]) -> str:
-    """Estimate the time left from the measured runs: each configuration costs a start-up
-    (the fastest done configuration's wall time: engine start, image, teardown) plus its
-    planned commands x the seconds per command run, measured on runs of >= 200 commands (a
-    divergence ends a run early: its steps, not its plan, count) per value of the model's
-    first parameter (the restart policy) where measured, else over all of them."""
+    """Estimate the time left from the measured runs (`Rates`)."""
     if not left:
         return "time left: none (every selected configuration is done)"
     if not done:
         return (f"time left: unknown (nothing measured yet); {len(left)} configurations, "
                 f"{sum(c.commands for c in left):,} planned commands")
-    first = next(iter(p.configs[0].values))
-    start = min(r["wall_seconds"] for r in done)
-    big = [r for r in done if r["steps"]["total"] >= 200]
-    if not big:
-        return (f"time left: at least {_hours(start * len(left))} ({len(left)} configurations "
-                f"x {start:.0f} s start-up) + {sum(c.commands for c in left):,} planned "
-                "commands at a rate not measured yet (no run of >= 200 commands done)")
-
-    def rate(rows: list[dict]) -> float:
-        return max(0.0, sum(r["wall_seconds"] - start for r in rows)) / sum(
-            r["steps"]["total"] for r in rows)
-
-    overall = rate(big)
-    per = {v: rate([r for r in big if r["config"][first] == v])
-           for v in sorted({r["config"][first] for r in big})}
-    seconds = sum(start + c.commands * per.get(c.values[first], overall) for c in left)
-    rates = ", ".join(f"{k} {v:.2f}" for k, v in per.items())
+    r = Rates(p, done)
+    if r.overall is None:
+        return (f"time left: at least {_hours(r.start * len(left))} ({len(left)} "
+                f"configurations x {r.start:.0f} s start-up) + "
+                f"{sum(c.commands for c in left):,} planned commands at a rate not measured "
+                "yet (no run of >= 200 commands done)")
+    seconds = sum(r.seconds(c) for c in left)
+    rates = ", ".join(f"{k} {v:.2f}" for k, v in r.per.items())
     return (f"time left: about {_hours(seconds)} for {len(left)} configurations "
-            f"({sum(c.commands for c in left):,} planned commands; {start:.0f} s start-up each; "
-            f"s per command run: overall {overall:.2f}, by {first}: {rates}; the pieces' "
-            "prefixes add a few % of commands)")
+            f"({sum(c.commands for c in left):,} planned commands; {r.start:.0f} s start-up "
+            f"each; s per command run: overall {r.overall:.2f}, by {r.first}: {rates}; the "
+            "pieces' prefixes add a few % of commands)")
 
 
 def _pct(a: int, b: int) -> str:
@@ -884,16 +911,20 @@ def parser() -> argparse.ArgumentParser:
         "--only max_retries=1\n"
         "  python benchmarks/real_engine_tours.py --engine podman --report\n"
         "  python benchmarks/real_engine_tours.py --engine docker --plan     # the order, sizes\n"
-        "\nOrder: smallest planned tour first. --budget is soft: no configuration starts after "
-        "it is spent;\nthe one running finishes (within its own limit). Ctrl-C / SIGTERM end "
-        "the running\nconfiguration cleanly (its containers removed) and record nothing for "
+        "\nOrder: smallest planned tour first. --budget: a configuration starts only when its "
+        "estimate (its\nplanned commands at the seconds per command the ledger measured for its "
+        "restart policy, plus\nthe start-up) fits in what is left; the estimate can be short, "
+        "and the one running finishes\n(within its own limit). Ctrl-C / SIGTERM end the "
+        "running configuration cleanly (its containers\nremoved) and record nothing for "
         "it.\n\nexit codes: 0 all ran as recorded divergences allow, 1 a divergence, "
         "inconclusive step or time\nlimit, 2 bad arguments, 3 an engine failed, 130/143 "
         "interrupted")
     ap.add_argument("--engine", required=True, metavar="ENGINE",
                     help="docker or podman: the engine, and the ledger's name")
     ap.add_argument("--budget", type=float, metavar="MINUTES",
-                    help="start no configuration after this many minutes (default: no limit)")
+                    help="start a configuration only when it fits in what is left of this "
+                    "many minutes, at the rate measured so far (before any: only while some "
+                    "is left); default: no limit")
     ap.add_argument("--jobs", type=int, default=2, metavar="N",
                     help="--jobs of each run (default 2; 1 runs tours uncut: Docker's restart "
                     "back-off then makes long restart-policy pieces crawl)")

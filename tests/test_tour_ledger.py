@@ -607,3 +607,29 @@ def test_the_ledger_keeps_the_transitions_a_recorded_refusal_stopped(tmp_path):
     mine = [ln.split("\t")[1:] for ln in listing.read_text().splitlines()[1:]
             if ln.startswith(c.id + "\t")]
     assert mine == lines
+
+
+def test_the_budget_starts_only_a_configuration_that_fits_at_the_measured_rate(tmp_path):
+    """--budget starts a configuration only when its estimate (start-up + planned commands
+    x measured seconds per command) fits in what is left of it."""
+    ledger = tmp_path / "t.jsonl"
+    p = tours.plan("docker", [], {}, tours=False, engine="docker")
+    other = next(c for c in p.configs if c.values["max_retries"] == "0")  # not in SMALL
+    measured = {"config": other.values, "config_id": other.id, tours.MODEL_KEY: p.model_hash,
+                tours.DIV_KEY: p.divergences_hash, "adapter": "reference", "status": "done",
+                "verdict": "conformed", "known": {}, "stale_entries": [], "wall_seconds": 600.0,
+                "steps": {"total": 1000, "pass": 1000, "known": 0, "fail": 0,
+                          "inconclusive": 0}}
+    ledger.write_text(json.dumps(measured) + "\n")  # a 10-minute start-up, measured
+    base = ("--engine", "docker", "--adapter", "reference", "--ledger", str(ledger), *SMALL)
+    short = _script(*base, "--budget", "5")
+    assert short.returncode == 0, short.stderr
+    assert "0 already recorded, 2 to run" in short.stdout
+    assert ("budget of 5 min: 5 min left, and the next configuration takes about 10 min at "
+            "the measured rate: 2 configurations left for the next session") in short.stdout
+    assert len(_rows(ledger)) == 1
+    # 11 min fit the first; its run (seconds) then measures the start-up anew: the second fits
+    enough = _script(*base, "--budget", "11")
+    assert enough.returncode == 0, enough.stderr
+    assert "left for the next session" not in enough.stdout
+    assert [r["status"] for r in _rows(ledger)] == ["done", "done", "done"]
