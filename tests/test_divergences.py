@@ -220,6 +220,21 @@ def test_a_transition_the_engine_refuses_as_recorded_is_listed_with_the_entry(tm
     taken = {tuple(r[1:]) for r in _listing(plain) if r[0] == "covered"}
     assert all(tuple(r[1:]) in taken for r in diverted)  # the reference takes each of them
     assert f"not covered, {coverage.DIVERTED}stop-paused: {len(diverted)} " in out
+    # a top-up round plans none of them again: the entry says the engine refuses every time;
+    # marked intermittent (a race), it would try them again, and cover no more for it
+    docs = {}
+    for flag in ("false", "true"):
+        f = _entry_file(tmp_path, "podmanlike", id='"stop-paused"', intermittent=flag,
+                        command='["stop", "restart"]', when="\"status == 'paused'\"",
+                        fields='["outcome"]', then='"refused"')
+        code, out, _ = run_cli("conform", "docker", "--adapter",
+                               "podmanlike_adapter:PodmanLikeAdapter", *POLICY_NO, "--json",
+                               "--divergences", str(f), "--allow-known")
+        assert code == 0
+        docs[flag] = json.loads(out)
+    assert docs["false"]["top_up"] < docs["true"]["top_up"]
+    assert docs["false"]["steps"] < docs["true"]["steps"]
+    assert docs["false"]["coverage"] == docs["true"]["coverage"]
 
 
 def test_a_reset_entry_lists_the_transitions_it_stopped(tmp_path, model):

@@ -92,8 +92,9 @@ def register(sub) -> None:
                    help="hypothesis: examples to run (default 200)")
     p.add_argument("--top-up", type=int, default=2, metavar="N",
                    help="tour: after the tour, up to N rounds of short segments for the "
-                   "transitions it did not take because the implementation's timing led it "
-                   "elsewhere (default 2; 0: none)")
+                   "transitions it did not take because the implementation's timing (or a "
+                   "recorded divergence) led it elsewhere; not for those a recorded divergence "
+                   "that is not intermittent refused (default 2; 0: none)")
     p.add_argument("--no-probes", action="store_true",
                    help="tour: leave out the refused commands (refusal probes)")
     p.add_argument("--no-shrink", action="store_true",
@@ -333,7 +334,8 @@ def _parallel(args, oracle, harness, factory, seed: int, err: TextIO):
 
 def _top_up(args, oracle, run, execute):
     """Run up to ``--top-up`` more rounds of a tour: one short segment per drivable
-    transition still not taken (the implementation's timing can lead a tour off its plan);
+    transition still not taken (the implementation's timing can lead a tour off its plan),
+    but those a recorded divergence that is not intermittent says the engine never takes;
     stop at a divergence, or when a round covers nothing new."""
     from .generate import top_up
 
@@ -342,7 +344,7 @@ def _top_up(args, oracle, run, execute):
     for _ in range(args.top_up):
         if run.divergence is not None:
             break
-        test = top_up(oracle, run.coverage.edges)
+        test = top_up(oracle, run.coverage.edges | run.coverage.final)
         if not test.segments:
             break
         before = len(run.coverage.edges)

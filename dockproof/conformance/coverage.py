@@ -22,6 +22,9 @@ class Coverage:
         self.refusals: set[tuple[int, str]] = set()  # (status value, verb)
         #: commanded transitions not taken, as recorded divergences explained: -> entry ids
         self.diverted: dict[Edge, set[str]] = {}
+        #: those of them an entry not marked intermittent explained: the engine does that
+        #: every time, so a top-up round does not plan them again
+        self.final: set[Edge] = set()
 
     def visit(self, state: int) -> None:
         self.states.add(state)
@@ -31,12 +34,15 @@ class Coverage:
             self.edges.add(e)
             self.states.add(e[2])
 
-    def divert(self, edges: Iterable[Edge], ids: Iterable[str]) -> None:
+    def divert(self, edges: Iterable[Edge], ids: Iterable[str], final: bool = False) -> None:
         """Record that the implementation did not take ``edges`` when commanded, as the
-        recorded divergences ``ids`` say it does not (their ``then`` refused or reset)."""
+        recorded divergences ``ids`` say it does not (their ``then`` refused or reset);
+        ``final``: they say so of every time (not intermittent)."""
         ids = set(ids)
         for e in edges:
             self.diverted.setdefault(e, set()).update(ids)
+            if final:
+                self.final.add(e)
 
     def merge(self, other: "Coverage") -> None:
         """Add what another worker's run covered (``--jobs``)."""
@@ -44,7 +50,7 @@ class Coverage:
         self.states |= other.states
         self.refusals |= other.refusals
         for e, ids in other.diverted.items():
-            self.divert((e,), ids)
+            self.divert((e,), ids, e in other.final)
 
     def refused(self, state: int, verb: str) -> None:
         self.refusals.add((self.oracle.space.states[state][self.oracle.map.status_slot], verb))

@@ -288,7 +288,8 @@ class Harness:
             self.known.applied[eid] = self.known.applied.get(eid, 0) + 1
         note = f"{entry.id}: {reasons[0]}"
         if j is None or entry.then == "refused":  # the command's own transitions not taken
-            cov.divert((edges[0] for _dst, edges in r.posts if edges), entry.id.split("+"))
+            cov.divert((edges[0] for _dst, edges in r.posts if edges), entry.id.split("+"),
+                       final=not entry.intermittent)
         if j is None:  # then = reset: the model cannot follow this container any further
             return StepVerdict(n, i, str(cmd), "known", r.kind, state, None, note), state, None
         if entry.then == "ignore":
