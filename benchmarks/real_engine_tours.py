@@ -78,6 +78,8 @@ SECONDS_PER_COMMAND = 2.0
 GRACE = 150.0
 #: Stop the session after this many engine failures in a row (exit 3 from the child).
 MAX_ERRORS = 2
+#: A row keeps the first this many inconclusive steps of its run (command, note).
+UNSURE_KEPT = 10
 
 # The ledger row's fields that say which model, divergence entries and adapter it is about:
 # the engine's entries (DIV_KEY), those of them that can apply in the row's configuration
@@ -490,6 +492,10 @@ def row_of(p: Plan, c: Config, adapter: str, jobs: int, div_hash: str, code: int
         "stale_entries": list(known.get("stale") or []),
         "divergences_file": known.get("file"),
         "child_seconds": doc.get("seconds"),
+        # what each inconclusive step waited for (the first few): a window is not a verdict
+        "inconclusive_steps": [{k: v for k, v in step.items() if k != "state"}
+                               for step in (doc.get("inconclusive_steps") or [])[:UNSURE_KEPT]]
+        or None,
     })
     listed = listed_lines(listing)
     if listed is not None and len(listed[0]) == doc["coverage"]["transitions"][0]:
@@ -564,7 +570,7 @@ def session(args, p: Plan, ledger: Path, out=sys.stdout, err=sys.stderr) -> int:
         r = now.get(c.id)
         if r is not None and (r["status"] == "done"
                               or (r["status"] == "timeout" and not args.retry_timeouts)):
-            if not (args.retry_diverged and r.get("verdict") == "diverged") \
+            if not (args.retry_diverged and r.get("verdict") in ("diverged", "inconclusive")) \
                     and not (args.retry_unlisted and unlisted(r)):
                 continue
         pending.append(c)
@@ -790,7 +796,10 @@ def report(args, p: Plan, ledger: Path, out=sys.stdout, err=sys.stderr) -> int:
             w(f"    - {reason}\n")
     inconclusive = [r for r in done if r["steps"]["inconclusive"]]
     for r in inconclusive:
-        w(f"  inconclusive steps: {r['steps']['inconclusive']} in {r['config_id']}\n")
+        w(f"  inconclusive steps: {r['steps']['inconclusive']} in {r['config_id']} "
+          f"({r['date']})\n")
+        for step in r.get("inconclusive_steps") or ():
+            w(f"    at {step['segment']}.{step['step']} `{step['command']}`: {step['note']}\n")
     known: dict[str, list[int]] = {}
     for r in done:
         for kid, n in (r.get("known") or {}).items():
@@ -937,8 +946,9 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--retry-timeouts", action="store_true",
                     help="run again configurations whose recorded run hit its time limit")
     ap.add_argument("--retry-diverged", action="store_true",
-                    help="run again configurations whose recorded run diverged (after a fix "
-                    "of the model or the harness; the new row supersedes the old)")
+                    help="run again configurations whose recorded run diverged or had an "
+                    "inconclusive step (after a fix of the model or the harness, or to see a "
+                    "time window hold; the new row supersedes the old)")
     ap.add_argument("--retry-unlisted", action="store_true",
                     help="run again done configurations whose row does not list its covered "
                     "transitions (rows from before covered_edges), so that --report "

@@ -153,6 +153,46 @@ def test_inconclusive_steps_are_reported_and_fail_the_run(oracle, tour):
         assert run.inconclusive > 0 and run.exit_code == 1
 
 
+class _FlaggedWhy(ReferenceAdapter):
+    """Flags every observation of a paused container inconclusive, saying why."""
+
+    def observe(self):
+        o = super().observe()
+        if o.status != "paused":
+            return o
+        return Observation(o.status, o.resources,
+                           {**o.flags, "inconclusive": "the freezer does not agree"})
+
+
+def test_an_inconclusive_step_says_what_was_outstanding(oracle, tour):
+    import io
+
+    from dockproof.conformance.render import SHOWN_UNSURE, to_json, write_summary
+
+    run = Harness(oracle).run(tour, _FlaggedWhy())
+    unsure = [v for v in run.verdicts if v.verdict == "inconclusive"]
+    assert len(unsure) == run.inconclusive > SHOWN_UNSURE
+    assert {v.note for v in unsure} == {
+        "the adapter's time window elapsed: the freezer does not agree"}
+    doc = to_json(run, oracle, "x", False, None)
+    assert [(s["segment"], s["step"], s["command"], s["note"])
+            for s in doc["inconclusive_steps"]] == [
+        (v.segment + 1, v.index + 1, v.command, v.note) for v in unsure]
+    assert all(s["state"] == oracle.model.state_json(oracle.space.states[v.state])
+               for s, v in zip(doc["inconclusive_steps"], unsure))
+    out = io.StringIO()
+    write_summary(run, oracle, "x", out)
+    lines = [ln for ln in out.getvalue().splitlines() if "INCONCLUSIVE at" in ln]
+    first = unsure[0]
+    assert len(lines) == SHOWN_UNSURE and lines[0].startswith(
+        f"  INCONCLUSIVE at {first.segment + 1}.{first.index + 1} `{first.command}`: the "
+        "adapter's time window elapsed: the freezer does not agree (model state before: ")
+    assert f"... and {len(unsure) - SHOWN_UNSURE} more inconclusive steps" in out.getvalue()
+    plain = Harness(oracle).run(tour, _Flagged())  # a flag without words
+    assert {v.note for v in plain.verdicts if v.verdict == "inconclusive"} == {
+        "the adapter's time window elapsed"}
+
+
 class _Refuses(ReferenceAdapter):
     """Refuses write_fs: a command the model accepts."""
 

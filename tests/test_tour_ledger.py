@@ -287,7 +287,9 @@ def test_the_report_sums_the_current_rows_only(tmp_path):
     rows = [
         row(a, steps={"total": 1100, "pass": 1000, "known": 90, "fail": 1, "inconclusive": 9},
             verdict="diverged", exit_code=1, known={"k-one": 60, "k-two": 30},
-            replay="dockproof replay --commands 'run; kill' --adapter docker"),
+            replay="dockproof replay --commands 'run; kill' --adapter docker",
+            inconclusive_steps=[{"segment": 3, "step": 17, "command": "stop",
+                                 "note": "the adapter's time window elapsed: x"}]),
         row(b, known={"k-one": 5}, transitions=[250, b.transitions], wall_seconds=200.0,
             steps={"total": 1000, "pass": 995, "known": 5, "fail": 0, "inconclusive": 0}),
         row(c, status="timeout", verdict="timeout", steps=None, transitions=None,
@@ -309,6 +311,8 @@ def test_the_report_sums_the_current_rows_only(tmp_path):
     assert f"transitions covered: 550/{total:,} " in out
     assert "divergences: 1\n" in out
     assert "replay: dockproof replay --commands 'run; kill' --adapter docker" in out
+    assert (f"  inconclusive steps: 9 in {a.id} (2030-01-01T00:00:00+00:00)\n"
+            "    at 3.17 `stop`: the adapter's time window elapsed: x\n") in out
     assert "known divergences: 95" in out and "k-one: 65 steps in 2 configurations" in out
     assert "time spent: 5.8 min" in out  # 100 + 200 + 50 s: the stale rows do not count
     # start-up: the fastest done run (100 s); then (0 + 100 s) / (1,100 + 1,000) commands run
@@ -441,6 +445,12 @@ def test_a_diverged_configuration_runs_again_only_when_asked(tmp_path):
     assert "configurations: 1/1 done" in _report("--adapter", "reference", "--ledger",
                                                   str(ledger), *SMALL[0:], "--only",
                                                   "term=dies")[1]
+    # an inconclusive step (a time window ran out) is run again the same way
+    row.update(verdict="inconclusive", steps={**row["steps"], "pass": 16, "inconclusive": 1})
+    ledger.write_text(json.dumps(row) + "\n")
+    assert "1 already recorded, 0 to run" in _script(*base).stdout
+    assert "0 already recorded, 1 to run" in _script(*base, "--retry-diverged").stdout
+    assert [r["verdict"] for r in _rows(ledger)] == ["inconclusive", "conformed"]
 
 
 def test_the_report_lists_every_transition_with_the_rows_covered_edges(tmp_path):

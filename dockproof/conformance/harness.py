@@ -235,6 +235,7 @@ class Harness:
             adapter.settle()
             observed = adapter.observe()
         flagged = observed is not None and bool(observed.flags.get("inconclusive"))
+        unsure = _unsure(observed) if flagged else ""
         if observed is None:  # not observed: the next command meets the raw post-state
             pre, path, rp, _ = next(p for p in problems if not p[3])
             self._carried = applicable(self.known, self.engine, step.key[0],
@@ -256,10 +257,10 @@ class Harness:
                 trail.extend((o.model.actions[e[1]].name, e[2]) for e in path + edges)
                 verdict = "inconclusive" if flagged else "pass"
                 return StepVerdict(n, i, str(cmd), verdict, rp.kind, pre, j,
-                                   "window elapsed" if flagged else ""), j, None
+                                   unsure), j, None
         if flagged:
             return StepVerdict(n, i, str(cmd), "inconclusive", r.kind, state, None,
-                               "the adapter's time window elapsed"), state, None
+                               unsure), state, None
         candidates = _candidates(o, r)
         reasons = _reasons(o, r, candidates, outcome, observed, bad_outcome)
         for pre, path, rp, _problem in problems:
@@ -341,6 +342,14 @@ def _outcome_field(r: Response, outcome: Outcome) -> str | None:
             error_pattern(e).search(outcome.error or "") for e in r.errors):
         return "error"
     return None
+
+
+def _unsure(observed: Observation) -> str:
+    """Return an inconclusive observation's note: the adapter's own words when its flag
+    ``inconclusive`` carries them, else that its time window elapsed."""
+    why = observed.flags.get("inconclusive")
+    return f"the adapter's time window elapsed: {why}" if isinstance(why, str) and why \
+        else "the adapter's time window elapsed"
 
 
 def _candidates(o: Oracle, r: Response) -> list[tuple[int, tuple]]:

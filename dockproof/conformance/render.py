@@ -71,6 +71,13 @@ def write_summary(run: Run, oracle: Oracle, adapter: str, out: TextIO,
     out.write(f"  steps: {run.passed} pass, {len(run.known)} known divergence, "
               f"{int(run.divergence is not None)} fail, {run.inconclusive} inconclusive in "
               f"{run.seconds:.2f} s ({rate:,.2f} steps/s)\n")
+    for v in unsure_steps(run)[:SHOWN_UNSURE]:
+        out.write(f"  INCONCLUSIVE at {v.segment + 1}.{v.index + 1} `{v.command}`: {v.note} "
+                  f"(model state before: {oracle.model.render_state(oracle.space.states[v.state])})"
+                  "\n")
+    if run.inconclusive > SHOWN_UNSURE:
+        out.write(f"  ... and {run.inconclusive - SHOWN_UNSURE} more inconclusive steps (--json "
+                  "lists them)\n")
     write_coverage(run, out)
     if known is not None:
         write_known(run, known, out)
@@ -80,6 +87,15 @@ def write_summary(run: Run, oracle: Oracle, adapter: str, out: TextIO,
     if known is not None and known["stale"] and run.divergence is None:
         word += ", stale entries"
     out.write(f"{word.upper()}\n")
+
+
+#: Inconclusive steps the text summary shows (--json lists them all).
+SHOWN_UNSURE = 5
+
+
+def unsure_steps(run: Run) -> list:
+    """Return the run's inconclusive steps, in order."""
+    return [v for v in run.verdicts if v.verdict == "inconclusive"]
 
 
 def write_known(run: Run, known: dict, out: TextIO) -> None:
@@ -197,6 +213,10 @@ def to_json(run: Run, oracle: Oracle, adapter: str, verbose: bool,
         "seconds": round(run.seconds, 4), "tour": run.test.stats, "top_up": run.top_up,
         "coverage": {**run.coverage.summary(), "uncovered": run.coverage.uncovered()},
         "divergence": None, "interrupted": run.interrupted,
+        "inconclusive_steps": [
+            {"segment": v.segment + 1, "step": v.index + 1, "command": v.command,
+             "note": v.note, "state": oracle.model.state_json(oracle.space.states[v.state])}
+            for v in unsure_steps(run)],
     }
     if d is not None:
         out["divergence"] = {

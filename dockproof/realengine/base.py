@@ -172,11 +172,13 @@ class RealAdapter(abc.ABC):
         deadline = time.monotonic() + max(window, windows.RESTART)
         while True:
             ins = self._inspect()
-            if self._quiet(ins):
+            busy = self._busy(ins)
+            if busy is None:
                 self._pending, self._settled = None, ins
                 return
             if time.monotonic() > deadline:
-                self._inconclusive = True
+                self._inconclusive = (f"not quiescent within {max(window, windows.RESTART):g}"
+                                      f" s: {busy}")
                 return
             time.sleep(windows.POLL)
 
@@ -215,7 +217,8 @@ class RealAdapter(abc.ABC):
         arg = command.code if command.code is not None else f"dp{self._seq}"
         if not workload.send(ins.pid, f"{self._seq} {command.verb} {arg}"):
             # Not the engine's refusal: our workload did not take the line in time.
-            self._inconclusive = True
+            self._inconclusive = (f"the workload did not read its {command.verb} command "
+                                  f"within {windows.WORKLOAD_READY:g} s")
             return Outcome(False, f"workload in {self.name} did not read its command within "
                                   f"{windows.WORKLOAD_READY}s")
         kind = "exit" if command.verb in ("exit", "child_exit") else "ack"
@@ -268,22 +271,29 @@ class RealAdapter(abc.ABC):
 
     def _quiet(self, ins: Inspected | None) -> bool:
         """Return whether nothing the engine or the workload owes us is outstanding."""
+        return self._busy(ins) is None
+
+    def _busy(self, ins: Inspected | None) -> str | None:
+        """Return what the engine or the workload still owes us (for an inconclusive step's
+        note), or None when the container is quiescent."""
         if ins is None:
-            return True
+            return None
         if self._transient(ins):
-            return False
+            return f"the engine shows the container {ins.status}"
         p = self._pending
         same_run = p is not None and (ins.pid, ins.started_at) == (p.pid, p.started_at)
         if p is not None and p.kind == "exit" and same_run and ins.status != "exited":
-            return False
+            return f"the workload exited ({p.verb}); the engine still shows it {ins.status}"
         if p is not None and p.kind == "ack" and same_run and not self._ack_resolved(p):
-            return False
+            return f"the workload has not acknowledged its {p.verb} command (#{p.seq})"
         if ins.status in ("running", "paused") and ins.pid > 0 and not self._frozen_agrees(ins):
-            return False
+            return (f"the engine shows the container {ins.status}; the kernel's freezer "
+                    "does not agree")
         if ins.status == "running" and ins.pid > 0:
             memory = cgroups.of_pid(ins.pid, "memory")
-            return cgroups.under_oom(memory) or workload.try_send(ins.pid, "")
-        return True
+            if not (cgroups.under_oom(memory) or workload.try_send(ins.pid, "")):
+                return "the workload does not take a command (no reader on its FIFO)"
+        return None
 
     @staticmethod
     def _frozen_agrees(ins: Inspected) -> bool:

@@ -92,13 +92,14 @@ def flags(ins: Inspected) -> dict[str, Any]:
     }
 
 
-def observe(ins: Inspected | None, inconclusive: bool = False) -> Observation:
+def observe(ins: Inspected | None, inconclusive: bool | str = False) -> Observation:
     """Return the contract's `Observation` for `ins` (None: no container exists).
 
-    ``inconclusive`` adds the flag ``inconclusive: True``: the last `settle()` ran out of its
-    time window, so this observation may show a transient state.
+    ``inconclusive`` (True, or what was still outstanding) adds the flag ``inconclusive``:
+    the last `settle()` ran out of its time window, so this observation may show a transient
+    state.
     """
-    extra = {"inconclusive": True} if inconclusive else {}
+    extra = {"inconclusive": inconclusive} if inconclusive else {}
     if ins is None:
         return Observation("none", frozenset(), extra)
     return Observation(ins.status, resources(ins), {**flags(ins), **extra})
