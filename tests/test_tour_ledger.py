@@ -643,3 +643,22 @@ def test_the_budget_starts_only_a_configuration_that_fits_at_the_measured_rate(t
     assert enough.returncode == 0, enough.stderr
     assert "left for the next session" not in enough.stdout
     assert [r["status"] for r in _rows(ledger)] == ["done", "done", "done"]
+
+
+def test_a_row_keeps_what_its_inconclusive_steps_waited_for():
+    p = tours.plan("docker", SMALL[1::2], {}, tours=False, engine="docker")
+    c = p.selected[0]
+    unsure = [{"segment": 1, "step": k, "command": "stop", "note": f"window {k}",
+               "state": {"status": "running"}} for k in range(1, 14)]
+    doc = {"verdict": "inconclusive", "steps": 20, "passed": 7, "inconclusive": 13,
+           "coverage": {"transitions": [2, 2], "states": [2, 2]},
+           "inconclusive_steps": unsure}
+    row = tours.row_of(p, c, "reference", 1, p.divergences_hash, 1, json.dumps(doc), "", 1.0,
+                       False, 60.0)
+    assert row["steps"]["inconclusive"] == 13
+    assert row["inconclusive_steps"] == [{k: v for k, v in s.items() if k != "state"}
+                                         for s in unsure[:tours.UNSURE_KEPT]]
+    doc.update(inconclusive=0, passed=20, inconclusive_steps=[])
+    row = tours.row_of(p, c, "reference", 1, p.divergences_hash, 0, json.dumps(doc), "", 1.0,
+                       False, 60.0)
+    assert row["inconclusive_steps"] is None
