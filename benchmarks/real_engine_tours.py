@@ -800,6 +800,9 @@ def report(args, p: Plan, ledger: Path, out=sys.stdout, err=sys.stderr) -> int:
           f"({r['date']})\n")
         for step in r.get("inconclusive_steps") or ():
             w(f"    at {step['segment']}.{step['step']} `{step['command']}`: {step['note']}\n")
+            if step.get("evidence"):
+                w("      kernel: " + "; ".join(f"{k}: {v}" for k, v in step["evidence"].items())
+                  + "\n")
     known: dict[str, list[int]] = {}
     for r in done:
         for kid, n in (r.get("known") or {}).items():

@@ -156,6 +156,9 @@ def test_inconclusive_steps_are_reported_and_fail_the_run(oracle, tour):
 class _FlaggedWhy(ReferenceAdapter):
     """Flags every observation of a paused container inconclusive, saying why."""
 
+    def evidence(self):
+        return {"freezer.state": "FREEZING"}
+
     def observe(self):
         o = super().observe()
         if o.status != "paused":
@@ -179,6 +182,7 @@ def test_an_inconclusive_step_says_what_was_outstanding(oracle, tour):
             for s in doc["inconclusive_steps"]] == [
         (v.segment + 1, v.index + 1, v.command, v.note) for v in unsure]
     assert all(s["state"] == oracle.model.state_json(oracle.space.states[v.state])
+               and s["evidence"] == {"freezer.state": "FREEZING"}
                for s, v in zip(doc["inconclusive_steps"], unsure))
     out = io.StringIO()
     write_summary(run, oracle, "x", out)
@@ -188,6 +192,7 @@ def test_an_inconclusive_step_says_what_was_outstanding(oracle, tour):
         f"  INCONCLUSIVE at {first.segment + 1}.{first.index + 1} `{first.command}`: the "
         "adapter's time window elapsed: the freezer does not agree (model state before: ")
     assert f"... and {len(unsure) - SHOWN_UNSURE} more inconclusive steps" in out.getvalue()
+    assert out.getvalue().count("\n    kernel: freezer.state: FREEZING\n") == SHOWN_UNSURE
     plain = Harness(oracle).run(tour, _Flagged())  # a flag without words
     assert {v.note for v in plain.verdicts if v.verdict == "inconclusive"} == {
         "the adapter's time window elapsed"}

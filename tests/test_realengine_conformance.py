@@ -100,3 +100,8 @@ def test_wrong_model_fails_on_docker_with_kernel_evidence(docker_engine, tmp_pat
     assert "freezer.state: FROZEN" in evidence
     usage = next(ln for ln in evidence.splitlines() if "memory.usage_in_bytes" in ln)
     assert int(usage.split(": ")[1].split()[0]) > 0
+    # the limit that binds (-m 2u) and the container's processes, frozen by the pause
+    limit = next(ln for ln in evidence.splitlines() if "memory.limit_in_bytes" in ln)
+    assert int(limit.split(": ")[1].split(",")[0]) < 64 * 2**20
+    frozen = [ln for ln in evidence.splitlines() if "/proc/" in ln and " wchan " in ln]
+    assert frozen and all(" state D " in ln for ln in frozen), evidence

@@ -289,7 +289,8 @@ def test_the_report_sums_the_current_rows_only(tmp_path):
             verdict="diverged", exit_code=1, known={"k-one": 60, "k-two": 30},
             replay="dockproof replay --commands 'run; kill' --adapter docker",
             inconclusive_steps=[{"segment": 3, "step": 17, "command": "stop",
-                                 "note": "the adapter's time window elapsed: x"}]),
+                                 "note": "the adapter's time window elapsed: x",
+                                 "evidence": {"/proc/7": "dd state D wchan y"}}]),
         row(b, known={"k-one": 5}, transitions=[250, b.transitions], wall_seconds=200.0,
             steps={"total": 1000, "pass": 995, "known": 5, "fail": 0, "inconclusive": 0}),
         row(c, status="timeout", verdict="timeout", steps=None, transitions=None,
@@ -312,7 +313,8 @@ def test_the_report_sums_the_current_rows_only(tmp_path):
     assert "divergences: 1\n" in out
     assert "replay: dockproof replay --commands 'run; kill' --adapter docker" in out
     assert (f"  inconclusive steps: 9 in {a.id} (2030-01-01T00:00:00+00:00)\n"
-            "    at 3.17 `stop`: the adapter's time window elapsed: x\n") in out
+            "    at 3.17 `stop`: the adapter's time window elapsed: x\n"
+            "      kernel: /proc/7: dd state D wchan y\n") in out
     assert "known divergences: 95" in out and "k-one: 65 steps in 2 configurations" in out
     assert "time spent: 5.8 min" in out  # 100 + 200 + 50 s: the stale rows do not count
     # start-up: the fastest done run (100 s); then (0 + 100 s) / (1,100 + 1,000) commands run

@@ -11,6 +11,7 @@ offer ``evidence() -> dict[str, str]`` itself; the real-engine adapters of
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 
@@ -56,9 +57,41 @@ def _kernel(adapter: Any) -> list[tuple[str, str]]:
     oom = cgroups.read(memory, "memory.oom_control") or ""
     under = next((ln for ln in oom.splitlines() if ln.startswith("under_oom")), "absent")
     out.append((f"{memory}/memory.oom_control" if memory else "memory.oom_control", under))
+    if memory is not None:
+        # the limit that binds: its own (-m), else the parent's (the harness's host)
+        for d in (memory, memory.parent):
+            limit = cgroups.read(d, "memory.limit_in_bytes")
+            used = cgroups.read(d, "memory.usage_in_bytes")
+            out.append((f"{d}/memory.limit_in_bytes, usage_in_bytes",
+                        f"{limit or 'absent'}, {used or 'absent'}"))
+        out += _processes(memory)
     try:
         same = os.stat(f"/proc/{pid}/ns/net").st_ino == os.stat("/proc/self/ns/net").st_ino
         out.append((f"/proc/{pid}/ns/net", "the host's" if same else "its own namespace"))
     except OSError as exc:
         out.append((f"/proc/{pid}/ns/net", f"unreadable: {exc.strerror}"))
+    return out
+
+
+#: At most this many of a container's processes go into the evidence.
+PROCESSES = 8
+
+
+def _processes(memory) -> list[tuple[str, str]]:
+    """Return each process of a memory cgroup with its state and kernel wait channel (a task
+    asleep in the memcg OOM wait shows ``mem_cgroup_oom_synchronize``; D: uninterruptible)."""
+    from dockproof.realengine import cgroups
+
+    out = []
+    pids = (cgroups.read(memory, "cgroup.procs") or "").split()
+    for pid in pids[:PROCESSES]:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+            comm, state = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2]
+            wchan = Path(f"/proc/{pid}/wchan").read_text().strip() or "-"
+        except (OSError, ValueError, IndexError):
+            continue  # gone meanwhile
+        out.append((f"/proc/{pid}", f"{comm} state {state} wchan {wchan}"))
+    if len(pids) > PROCESSES:
+        out.append(("processes", f"{len(pids)} in all; the first {PROCESSES} shown"))
     return out

@@ -55,6 +55,8 @@ class StepVerdict:
     state: int    # model state before the command
     after: int | None
     note: str = ""
+    #: an inconclusive step's kernel readings when it was judged (real engines)
+    evidence: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -193,7 +195,8 @@ class Harness:
                                                  ignore, hurried)
             except Inconclusive as exc:
                 self._emit(run, StepVerdict(n, i, str(o.command(state, step.key)),
-                                            "inconclusive", "", state, None, str(exc)))
+                                            "inconclusive", "", state, None, str(exc),
+                                            collect(adapter)))
                 return None
             self._emit(run, verdict)
             if div is not None or verdict.verdict != "pass" and verdict.after is None:
@@ -236,6 +239,7 @@ class Harness:
             observed = adapter.observe()
         flagged = observed is not None and bool(observed.flags.get("inconclusive"))
         unsure = _unsure(observed) if flagged else ""
+        readings = collect(adapter) if flagged else ()
         if observed is None:  # not observed: the next command meets the raw post-state
             pre, path, rp, _ = next(p for p in problems if not p[3])
             self._carried = applicable(self.known, self.engine, step.key[0],
@@ -257,10 +261,10 @@ class Harness:
                 trail.extend((o.model.actions[e[1]].name, e[2]) for e in path + edges)
                 verdict = "inconclusive" if flagged else "pass"
                 return StepVerdict(n, i, str(cmd), verdict, rp.kind, pre, j,
-                                   unsure), j, None
+                                   unsure, readings), j, None
         if flagged:
             return StepVerdict(n, i, str(cmd), "inconclusive", r.kind, state, None,
-                               unsure), state, None
+                               unsure, readings), state, None
         candidates = _candidates(o, r)
         reasons = _reasons(o, r, candidates, outcome, observed, bad_outcome)
         for pre, path, rp, _problem in problems:

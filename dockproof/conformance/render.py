@@ -75,6 +75,8 @@ def write_summary(run: Run, oracle: Oracle, adapter: str, out: TextIO,
         out.write(f"  INCONCLUSIVE at {v.segment + 1}.{v.index + 1} `{v.command}`: {v.note} "
                   f"(model state before: {oracle.model.render_state(oracle.space.states[v.state])})"
                   "\n")
+        if v.evidence:
+            out.write("    kernel: " + "; ".join(f"{k}: {r}" for k, r in v.evidence) + "\n")
     if run.inconclusive > SHOWN_UNSURE:
         out.write(f"  ... and {run.inconclusive - SHOWN_UNSURE} more inconclusive steps (--json "
                   "lists them)\n")
@@ -215,7 +217,8 @@ def to_json(run: Run, oracle: Oracle, adapter: str, verbose: bool,
         "divergence": None, "interrupted": run.interrupted,
         "inconclusive_steps": [
             {"segment": v.segment + 1, "step": v.index + 1, "command": v.command,
-             "note": v.note, "state": oracle.model.state_json(oracle.space.states[v.state])}
+             "note": v.note, "state": oracle.model.state_json(oracle.space.states[v.state]),
+             "evidence": dict(v.evidence)}
             for v in unsure_steps(run)],
     }
     if d is not None:
