@@ -43,3 +43,18 @@ def test_settle_names_what_it_waited_for(monkeypatch):
     assert stuck.observe().flags["inconclusive"] == (
         "not quiescent within 0.05 s: the workload exited (exit); the engine still shows it "
         "running")
+
+
+def test_the_kernel_evidence_sees_through_the_parallel_wrapper():
+    """--jobs wraps each worker's adapter: its divergences and inconclusive steps must still
+    carry the kernel's evidence (a wrapped real adapter once gave none)."""
+    import threading
+
+    from dockproof.conformance.evidence import collect
+    from dockproof.conformance.parallel import _Stoppable
+
+    raw = _Stuck("exited")
+    readings = collect(raw)
+    assert ("State.Status", "exited") in readings and ("/proc/0", "absent: no init process") \
+        in readings
+    assert collect(_Stoppable(raw, threading.Event())) == readings

@@ -16,7 +16,10 @@ from typing import Any
 
 
 def collect(adapter: Any) -> tuple[tuple[str, str], ...]:
-    """Return (what, reading) pairs for the adapter's container now (empty if none)."""
+    """Return (what, reading) pairs for the adapter's container now (empty if none). A
+    wrapper (``__wrapped__``, as `--jobs` wraps each worker's adapter) is seen through."""
+    while getattr(adapter, "__wrapped__", None) is not None:
+        adapter = adapter.__wrapped__
     own = getattr(adapter, "evidence", None)
     try:
         if callable(own):

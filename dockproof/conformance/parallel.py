@@ -134,6 +134,7 @@ class _Stoppable:
 
     def __init__(self, adapter: Any, stop: threading.Event) -> None:
         self._adapter, self._stop = adapter, stop
+        self.__wrapped__ = adapter  # what `evidence.collect` reads the kernel of
 
     def apply(self, command):
         if self._stop.is_set():
