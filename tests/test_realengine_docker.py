@@ -160,6 +160,36 @@ def test_exit_code(adapter):
     assert (seen.status, seen.flags["exit_code"], seen.resources) == ("exited", 3, {"fs"})
 
 
+def test_init_holds_its_fifo_open_and_no_line_is_lost(adapter):
+    """Init keeps the control FIFO open read-write for its life (workload.sh), so a line is
+    never dropped between two writers (a tour lost three so); an allocation's holders do not
+    keep it."""
+    import os
+
+    from dockproof.realengine import cgroups, workload
+
+    step(adapter, "run", Config(memory=4))
+    pid = adapter._inspect().pid
+
+    def fifo_fds(p: int) -> list[str]:
+        out = []
+        for fd in os.listdir(f"/proc/{p}/fd"):
+            if os.readlink(f"/proc/{p}/fd/{fd}").endswith("/dp/ctl"):
+                info = open(f"/proc/{p}/fdinfo/{fd}").read()
+                out.append(next(ln for ln in info.splitlines() if ln.startswith("flags:")))
+        return out
+
+    held = fifo_fds(pid)  # busybox sh may keep a second copy of the descriptor
+    assert held and all(int(f.split()[1], 8) & os.O_ACCMODE == os.O_RDWR for f in held)
+    for _ in range(100):  # the readiness probe, then a stimulus at once, as a tour sends them
+        assert workload.try_send(pid, "")
+        step(adapter, "write_fs")
+    step(adapter, "alloc")
+    others = [int(p) for p in cgroups.read(cgroups.of_pid(pid, "memory"),
+                                           "cgroup.procs").split() if int(p) != pid]
+    assert others and all(fifo_fds(p) == [] for p in others)
+
+
 def test_child_exit_takes_init_down(adapter):
     step(adapter, "run", Config())
     seen = step(adapter, "child_exit", code=5)

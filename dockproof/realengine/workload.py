@@ -58,10 +58,11 @@ def try_send(pid: int, line: str) -> bool:
 
 
 def send(pid: int, line: str, window: float = windows.WORKLOAD_READY) -> bool:
-    """Deliver `line` to the workload, waiting for init to (re)open its FIFO; False if never.
+    """Deliver `line` to the workload, waiting for init to open its FIFO; False if never.
 
-    After each writer closes, init sees EOF and opens the FIFO again: a writer that comes in
-    between gets ENXIO and retries.
+    Init holds the FIFO open read-write from its start to its end (workload.sh), so a line
+    written is never dropped; before init opens it (or after init is gone) a writer gets
+    ENXIO and retries within the window.
     """
     deadline = time.monotonic() + window
     while time.monotonic() < deadline:

@@ -38,25 +38,28 @@ alloc() {
     sh -c 'echo 0 > /proc/self/oom_score_adj
         dd if=/dev/zero bs='"$UNIT"' count=1 conv=sync,noerror 2>/dev/null |
         { head -c 1 >/dev/null; echo '"$1"' > /dp/ack.tmp && mv /dp/ack.tmp /dp/ack
-          exec sleep 2147483647; }' &
+          exec sleep 2147483647; }' 3<&- &
 }
 
 mkdir -p /dp
 rm -f /dp/ctl /dp/ack /dp/ack.tmp
 mkfifo /dp/ctl
-# Open the FIFO in an outer loop: each writer's lines are read until it closes (EOF), then
-# the FIFO is opened again. The harness sends one line and awaits its ack before the next.
-while :; do
-    while read -r seq verb arg; do
-        case "$verb" in
-            '') ;;  # the harness's readiness probe: an empty line
-            alloc) alloc "$seq" ;;
-            write_mem) echo "$arg" > /dev/shm/dp-mem && ack "$seq" ;;
-            write_fs) echo "$arg" > /dp/fs-data && ack "$seq" ;;
-            exit) exit "$arg" ;;
-            # S10: init waits for its child and its exit takes init (and so the container) down.
-            child_exit) sh -c "exit $arg" & wait $!; exit $? ;;
-            *) ack "$seq" ;;
-        esac
-    done < /dp/ctl
+# Init holds the FIFO open read-write (fd 3) for its whole life, so the pipe always has a
+# reader and never an EOF: every line a writer puts in stays there until init reads it. The
+# harness sends one line and awaits its ack before the next. (It used to be read in a loop
+# that opened the FIFO again after each writer's EOF; a writer that opened it between init's
+# EOF and its close put its line into a pipe about to be dropped with its last reader. Three
+# Podman tour steps in one session stayed unacknowledged so: alloc, write_fs, exit 0.)
+exec 3<> /dp/ctl
+while read -r seq verb arg <&3; do
+    case "$verb" in
+        '') ;;  # the harness's readiness probe: an empty line
+        alloc) alloc "$seq" ;;
+        write_mem) echo "$arg" > /dev/shm/dp-mem && ack "$seq" ;;
+        write_fs) echo "$arg" > /dp/fs-data && ack "$seq" ;;
+        exit) exit "$arg" ;;
+        # S10: init waits for its child and its exit takes init (and so the container) down.
+        child_exit) sh -c "exit $arg" 3<&- & wait $!; exit $? ;;
+        *) ack "$seq" ;;
+    esac
 done
