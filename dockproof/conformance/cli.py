@@ -51,7 +51,7 @@ def register(sub) -> None:
         "Commands the model refuses are sent too: the implementation must refuse them and "
         "change nothing. The first divergence is shrunk to a shortest trace.",
         epilog=EPILOG + "\n\nreal engines: the full transition tour of the docker model is "
-        "174,448 commands in 96\nconfigurations (measured: about 10.9 h on Docker, 7.2 h on "
+        "174,448 commands in 96\nconfigurations (measured: about 10.8 h on Docker, 7.1 h on "
         "Podman, with --jobs 2 on a 2-core\nmachine); run it one configuration at a time, "
         "resumably, with\n"
         "benchmarks/real_engine_tours.py. CI runs the matrix and short walks:\n"
