@@ -162,15 +162,21 @@ def entries_hash(path: Path | None, engine: str) -> str:
     how its runs are judged), or "none"."""
     if path is None:
         return "none"
-    import json
     import tomllib
 
     try:
         rows = tomllib.loads(path.read_text()).get("divergence", [])
     except (OSError, ValueError):
         return file_hash(path)
-    mine = [r for r in rows if isinstance(r, dict) and r.get("engine") == engine]
-    return hashlib.sha256(json.dumps(mine, sort_keys=True).encode()).hexdigest()[:16]
+    return entries_digest([r for r in rows if isinstance(r, dict) and r.get("engine") == engine])
+
+
+def entries_digest(rows: list[dict]) -> str:
+    """Return the hash of divergence entries (their TOML tables, in file order): one formula
+    for the engine's whole set and a configuration's part, so equal sets hash alike."""
+    import json
+
+    return hashlib.sha256(json.dumps(rows, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def config_entries_hashes(path: Path | None, engine: str, model, parts: list) -> list[str]:
@@ -180,7 +186,6 @@ def config_entries_hashes(path: Path | None, engine: str, model, parts: list) ->
     ``when`` (`known.Entry.applies`), so the others cannot change how the configuration's runs
     are judged; an entry without ``when`` applies everywhere. A file that does not load gives
     every configuration the whole file's hash."""
-    import json
     import tomllib
 
     from dockproof.conformance import known
@@ -194,12 +199,9 @@ def config_entries_hashes(path: Path | None, engine: str, model, parts: list) ->
         mine = [e for e in known.load(path, model).entries if e.engine == engine]
     except (OSError, ValueError, DockproofError):  # a bad file: its error is the child's
         return [file_hash(path)] * len(parts)
-    out = []
-    for part in parts:
-        can = [rows[e.id] for e in mine
-               if e.when is None or any(e.when(s) for s in part.states)]
-        out.append(hashlib.sha256(json.dumps(can, sort_keys=True).encode()).hexdigest()[:16])
-    return out
+    return [entries_digest([rows[e.id] for e in mine
+                            if e.when is None or any(e.when(s) for s in part.states)])
+            for part in parts]
 
 
 def divergences_file(model_path: Path, model_name: str) -> Path | None:

@@ -269,10 +269,6 @@ class RealAdapter(abc.ABC):
 
     # -- settling -----------------------------------------------------------------------------
 
-    def _quiet(self, ins: Inspected | None) -> bool:
-        """Return whether nothing the engine or the workload owes us is outstanding."""
-        return self._busy(ins) is None
-
     def _busy(self, ins: Inspected | None) -> str | None:
         """Return what the engine or the workload still owes us (for an inconclusive step's
         note), or None when the container is quiescent."""
