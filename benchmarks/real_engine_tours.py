@@ -105,6 +105,8 @@ class Config:
     states: int
     commands: int = 0               # commands of its planned tour (before --jobs pieces)
     entries_hash: str = ""          # hash of the engine's divergence entries that can apply here
+    #: the other configurations an implementation cannot tell from this one (`twin_classes`)
+    twins: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:
@@ -134,6 +136,10 @@ class Plan:
     only: str = ""
     engine: str = ""
     divergences_hash: str = ""
+    #: the observational equivalence of the whole graph (`twin_classes`), None when not computed
+    equivalence: object = None
+    #: the parameters whose values differ within some class of twins (the Docker model: term)
+    twin_params: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         self.divergences_hash = entries_hash(self.divergences, self.engine)
@@ -257,10 +263,49 @@ def plan(model_arg: str, only: list[str], unsupported: dict, tours: bool = True,
                     "these values")
     for c, h in zip(out, config_entries_hashes(divergences, engine, model, parts)):
         c.entries_hash = h
+    eq, twin_params = twin_classes(model, space, out, unsupported, divergences, engine)
     order = sorted(out, key=lambda c: (c.commands, c.transitions, c.state))
     return Plan(model_arg, path, model.name, model.digest, divergences,
                 order, len(space.edges), len(space.states),
-                [c for c in order if c in chosen], configs.describe(selection, model), engine)
+                [c for c in order if c in chosen], configs.describe(selection, model), engine,
+                equivalence=eq, twin_params=twin_params)
+
+
+def twin_classes(model, space, cfgs: list[Config], unsupported: dict, divergences: Path | None,
+                 engine: str):
+    """Group the configurations an implementation cannot tell apart, setting each one's
+    ``twins``; return the equivalence and the parameters that differ within a class.
+
+    Twins are configurations whose initial states are observationally equivalent
+    (`dockproof.conformance.equivalence`: a bisimulation of the whole graph over what the
+    adapter contract shows, including the ``when`` of the engine's divergence entries): the
+    engine receives the same commands with the same `Config` and every run of one is judged
+    as it would be for the other, so a done run of one counts for all. A divergences file
+    that does not load makes no twins (its error is the child's)."""
+    from dockproof.conformance import equivalence, known
+    from dockproof.conformance.oracle import Oracle
+    from dockproof.errors import DockproofError
+
+    whens = []
+    if divergences is not None:
+        try:
+            whens = [e.when for e in known.load(divergences, model).entries
+                     if e.engine == engine and e.when is not None]
+        except (OSError, ValueError, DockproofError):
+            return None, ()
+    eq = equivalence.compute(Oracle(model, space=space, unsupported=unsupported), whens)
+    bad = equivalence.check(eq)
+    if bad:  # never trust a partition that is not a bisimulation
+        raise AssertionError("observational equivalence is not a bisimulation: " + bad[0])
+    by_block: dict[int, list[Config]] = {}
+    for c in cfgs:
+        by_block.setdefault(eq.of_state(c.state), []).append(c)
+    differ: set[str] = set()
+    for group in by_block.values():
+        for c in group:
+            c.twins = tuple(o.id for o in group if o is not c)
+            differ |= {k for k, v in c.values.items() if any(o.values[k] != v for o in group)}
+    return eq, tuple(k for k in cfgs[0].values if k in differ) if cfgs else ()
 
 
 # -- the ledger ------------------------------------------------------------------------------
@@ -346,6 +391,58 @@ def latest(rows: list[dict], p: Plan, adapter: str) -> dict[str, dict]:
         if out.get(cid, {}).get("status") == "done" and row.get("status") != "done":
             continue
         out[cid] = row
+    return out
+
+
+def standing(now: dict[str, dict], c: Config) -> tuple[dict | None, str | None]:
+    """Return the row ``c`` counts by, and the twin's id when it is a twin's: its own done
+    row first, else the first done twin's (`twin_classes`: a run of a twin is a run of it),
+    else its own latest row (timeout, error) or None."""
+    own = now.get(c.id)
+    if own is not None and own["status"] == "done":
+        return own, None
+    for t in c.twins:
+        r = now.get(t)
+        if r is not None and r["status"] == "done":
+            return r, t
+    return own, None
+
+
+def part_of(p: Plan, c: Config, unsupported: dict):
+    """Return the oracle of ``c``'s part of the graph and its transitions in
+    `coverage.ordered` order (the order of a row's `covered_edges` positions)."""
+    from dockproof.conformance import configs
+    from dockproof.conformance.coverage import ordered
+    from dockproof.conformance.oracle import Oracle
+
+    eq = p.equivalence
+    model, space = eq.oracle.model, eq.oracle.space
+    part = configs.restrict(space, {q.slot: frozenset([c.state[q.slot]]) for q in model.params})
+    oracle = Oracle(model, space=part, unsupported=unsupported)
+    return oracle, ordered(oracle)
+
+
+def twin_verdicts(p: Plan, c: Config, via: str, twin: tuple, twin_says: list[str],
+                  mine: tuple) -> list[str]:
+    """Return, for each transition of ``c`` (``mine``: its `part_of`), what the run of its
+    twin ``via`` says of it (``twin``: the twin's `part_of`; ``twin_says``: its verdict per
+    transition, as `Coverage.listing` words them). A transition is the experiment (block,
+    action, block) of the equivalence: it is covered when the twin's run covered a transition
+    that is the same experiment, else it gets the twin's verdict of one that is."""
+    eq = p.equivalence
+    t_oracle, t_rows = twin
+    says: dict[tuple, str] = {}
+    for (e, _text), v in zip(t_rows, twin_says):
+        k = eq.class_edge(t_oracle.space.states, e)
+        if says.get(k) != "covered":
+            says[k] = v
+    oracle, rows = mine
+    out = []
+    for e, _text in rows:
+        k = eq.class_edge(oracle.space.states, e)
+        if k not in says:  # a bisimulation matches every transition: never
+            raise AssertionError(f"{c.id}: transition {e} is no experiment of its twin {via}")
+        out.append(says[k])
     return out
 
 
@@ -567,9 +664,14 @@ def session(args, p: Plan, ledger: Path, out=sys.stdout, err=sys.stderr) -> int:
     """Run the pending configurations of the selection, smallest first, within the budget."""
     rows = read_ledger(ledger, err)
     now = latest(rows, p, args.adapter)
-    pending = []
+    pending, by_twin = [], 0
     for c in p.selected:
-        r = now.get(c.id)
+        r, via = standing(now, c)
+        if via is not None:
+            if not args.all_twins:
+                by_twin += 1  # its twin's run is its run (retried, if asked, as the twin)
+                continue
+            r = now.get(c.id)  # its own row decides
         if r is not None and (r["status"] == "done"
                               or (r["status"] == "timeout" and not args.retry_timeouts)):
             if not (args.retry_diverged and r.get("verdict") in ("diverged", "inconclusive")) \
@@ -581,6 +683,10 @@ def session(args, p: Plan, ledger: Path, out=sys.stdout, err=sys.stderr) -> int:
               f"{p.divergences_hash}) on {args.adapter}: {len(p.selected)} configurations"
               f"{' (only ' + p.only + ')' if p.only else ''}, {skipped} already recorded, "
               f"{len(pending)} to run; ledger {_shown(ledger)}\n")
+    if by_twin:
+        out.write(f"  (of those recorded, {by_twin} by an observationally equivalent twin's "
+                  f"run: they differ in {', '.join(p.twin_params)}, which the engine cannot "
+                  "see; --all-twins runs them too)\n")
     runner = Runner(err)
     runner.install()
     t0 = time.monotonic()
@@ -591,6 +697,11 @@ def session(args, p: Plan, ledger: Path, out=sys.stdout, err=sys.stderr) -> int:
         if runner.signal is not None:
             out.write(f"interrupted ({signal.Signals(runner.signal).name})\n")
             return 128 + runner.signal
+        ran = next((t for t in c.twins if now.get(t, {}).get("status") == "done"), None)
+        if ran is not None and not args.all_twins:
+            out.write(f"[{k}/{len(pending)}] {c.id}: done by its twin's run this session "
+                      f"({ran})\n")
+            continue
         if args.budget is not None:
             left = args.budget * 60 - (time.monotonic() - t0)
             need = rates.seconds(c)
@@ -629,6 +740,7 @@ def session(args, p: Plan, ledger: Path, out=sys.stdout, err=sys.stderr) -> int:
         append_row(ledger, row)
         out.write("  " + _row_line(row) + "\n")
         if row["status"] == "done":
+            now[c.id] = row
             done.append(row)
             rates = Rates(p, done)
         out.flush()
@@ -657,43 +769,59 @@ def write_transitions(args, p: Plan, ledger: Path, unsupported: dict, out=sys.st
                       err=sys.stderr) -> None:
     """Write every transition of the selection with what the ledger's current rows say of it
     (`--report --transitions FILE`): each configuration's graph is explored again and its
-    row's `covered_edges` are positions in `coverage.ordered` order of that graph."""
-    from dockproof.conformance import configs
-    from dockproof.conformance.coverage import Coverage, ordered
-    from dockproof.conformance.oracle import Oracle
-    from dockproof.engines.statespace import explore
+    row's `covered_edges` are positions in `coverage.ordered` order of that graph; a
+    configuration done by a twin's run gets the twin's verdicts (`twin_verdicts`), marked."""
     from dockproof.outputs import write
-    from dockproof.spec.loader import load_model
 
-    model = load_model(p.model_path)
-    space = explore(model)
     now = latest(read_ledger(ledger, err), p, args.adapter)
     lines = ["configuration\tverdict\taction\tsource\ttarget"]
     counts = {"covered": 0, "not covered": 0, "not run": 0, "not listed": 0}
     for c in p.selected:
-        part = configs.restrict(space, {q.slot: frozenset([c.state[q.slot]])
-                                        for q in model.params})
-        oracle = Oracle(model, space=part, unsupported=unsupported)
-        row = now.get(c.id, {})
-        edges = ordered(oracle)
-        if row.get("status") == "done" and not unlisted(row) and "covered_edges" not in row:
-            row = {**row, "covered_edges": []}  # nothing covered: nothing to list
-        if row.get("status") != "done" or "covered_edges" not in row:
-            word = "not run" if row.get("status") != "done" else \
+        row, via = standing(now, c)
+        mine = part_of(p, c, unsupported)
+        if via is None:
+            says = row_verdicts(mine, row)
+        else:
+            twin = part_of(p, p.by_id[via], unsupported)
+            says = row_verdicts(twin, row)
+            if says is not None:
+                says = [f"{v} (its twin's run: {via})"
+                        for v in twin_verdicts(p, c, via, twin, says, mine)]
+        if says is None:
+            word = "not run" if (row or {}).get("status") != "done" else \
                 "not listed (its row predates edge lists: run it again to list them)"
-            counts["not run" if word == "not run" else "not listed"] += len(edges)
-            lines += [f"{c.id}\t{word}\t" + "\t".join(text) for _e, text in edges]
-            continue
-        cov = Coverage(oracle)
-        cov.edges = {edges[k][0] for k in positions_of(row["covered_edges"])}
-        for ids, runs in (row.get("diverted_edges") or {}).items():
-            cov.divert((edges[k][0] for k in positions_of(runs)), ids.split(", "))
-        for verdict, *text in cov.listing(edges):
-            counts["covered" if verdict == "covered" else "not covered"] += 1
-            lines.append("\t".join([c.id, verdict, *text]))
+            says = [word] * len(mine[1])
+        for v, (_e, text) in zip(says, mine[1]):
+            counts[next(k for k in ("covered", "not covered", "not run", "not listed")
+                        if v.startswith(k))] += 1
+            lines.append("\t".join([c.id, v, *text]))
     write(args.transitions, "\n".join(lines) + "\n")
     out.write(f"wrote {_shown(args.transitions)}: {sum(counts.values()):,} transitions: "
               + ", ".join(f"{v:,} {k}" for k, v in counts.items()) + "\n")
+
+
+def row_verdicts(part: tuple, row: dict | None, full: bool = True) -> list[str] | None:
+    """Return the verdict of each transition of a configuration's part (`part_of`) by its
+    done row, as `Coverage.listing` words them (``full`` false: only ``covered`` or ``not
+    covered``, without the costlier why); None when the row is not done or does not list
+    its transitions."""
+    from dockproof.conformance.coverage import Coverage
+
+    if row is None or row.get("status") != "done":
+        return None
+    oracle, rows = part
+    if "covered_edges" not in row:
+        if unlisted(row):
+            return None
+        row = {**row, "covered_edges": []}  # nothing covered: nothing to list
+    covered = set(positions_of(row["covered_edges"]))
+    if not full:
+        return ["covered" if k in covered else "not covered" for k in range(len(rows))]
+    cov = Coverage(oracle)
+    cov.edges = {rows[k][0] for k in covered}
+    for ids, runs in (row.get("diverted_edges") or {}).items():
+        cov.divert((rows[k][0] for k in positions_of(runs)), ids.split(", "))
+    return [verdict for verdict, *_text in cov.listing(rows)]
 
 
 def _row_line(row: dict) -> str:
@@ -720,14 +848,23 @@ def _shown(path: Path) -> str:
 # -- the report ------------------------------------------------------------------------------
 
 
-def report(args, p: Plan, ledger: Path, out=sys.stdout, err=sys.stderr) -> int:
+def report(args, p: Plan, ledger: Path, unsupported: dict, out=sys.stdout,
+           err=sys.stderr) -> int:
     """Print the aggregate of the ledger for the current model, divergences file and adapter."""
     rows = read_ledger(ledger, err)
     now = latest(rows, p, args.adapter)
     by_id = {c.id: c for c in p.configs}
     done = [now[c.id] for c in p.selected if now.get(c.id, {}).get("status") == "done"]
-    other = [now[c.id] for c in p.selected if c.id in now and now[c.id]["status"] != "done"]
-    left = [c for c in p.selected if now.get(c.id, {}).get("status") != "done"]
+    twinned = [(c, *standing(now, c)) for c in p.selected
+               if now.get(c.id, {}).get("status") != "done" and standing(now, c)[1]]
+    other = [now[c.id] for c in p.selected if c.id in now and now[c.id]["status"] != "done"
+             and not standing(now, c)[1]]
+    left, classes_left = [], set()
+    for c in p.selected:  # one per class of twins: the first (smallest tour) runs, not the rest
+        r = standing(now, c)[0]
+        if (r is None or r["status"] != "done") and frozenset((c.id, *c.twins)) not in classes_left:
+            classes_left.add(frozenset((c.id, *c.twins)))
+            left.append(c)
     w = out.write
     w(f"ledger {_shown(ledger)}: {len(rows)} rows; adapter {args.adapter}\n")
     w(f"model {p.model_name} {_shown(p.model_path)} hash {p.model_hash}; divergences "
@@ -736,13 +873,21 @@ def report(args, p: Plan, ledger: Path, out=sys.stdout, err=sys.stderr) -> int:
         w(f"only: {p.only}\n")
     ok, line = p.partition()
     w(("" if ok else "WARNING: ") + line + "\n")
-    w(f"configurations: {len(done)}/{len(p.selected)} done")
+    w(f"configurations: {len(done) + len(twinned)}/{len(p.selected)} done")
+    if twinned:
+        w(f" ({len(done)} run, {len(twinned)} by an observationally equivalent twin's run)")
     if other:
         kinds = {}
         for r in other:
             kinds[r["status"]] = kinds.get(r["status"], 0) + 1
         w(" (" + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) + " not done)")
     w("\n")
+    classes = {frozenset((c.id, *c.twins)) for c in p.selected}
+    if len(classes) < len(p.selected):
+        w(f"  twins: the {len(p.selected)} configurations form {len(classes)} classes that an "
+          "implementation cannot tell apart (observational bisimulation of the graph under "
+          "the [conformance] mapping and the engine's divergence entries); within a class "
+          f"they differ in {', '.join(p.twin_params)}; a run of one counts for its class\n")
     verdicts: dict[str, int] = {}
     for r in done:
         verdicts[r["verdict"]] = verdicts.get(r["verdict"], 0) + 1
@@ -758,9 +903,22 @@ def report(args, p: Plan, ledger: Path, out=sys.stdout, err=sys.stderr) -> int:
     cov_s = sum(r["states"][0] for r in done)
     sel_t = sum(c.transitions for c in p.selected)
     sel_s = sum(c.states for c in p.selected)
-    w(f"transitions covered: {cov_t:,}/{sel_t:,} ({_pct(cov_t, sel_t)}) of the selection; "
-      f"the whole graph has {p.global_transitions:,}\n")
-    w(f"states covered: {cov_s:,}/{sel_s:,} ({_pct(cov_s, sel_s)})\n")
+    tw_c, unlisted_twins = 0, 0
+    for c, row, via in twinned:
+        twin = part_of(p, by_id[via], unsupported)
+        says = row_verdicts(twin, row, full=False)
+        if says is None:
+            unlisted_twins += 1
+            continue
+        tw_c += twin_verdicts(p, c, via, twin, says, part_of(p, c, unsupported)).count("covered")
+    cov_t += tw_c
+    w(f"transitions covered: {cov_t:,}/{sel_t:,} ({_pct(cov_t, sel_t)}) of the selection"
+      + (f", {tw_c:,} of them as the same experiment in a twin's run" if twinned else "")
+      + (f" ({unlisted_twins} configurations done by a twin whose row does not list its "
+         "transitions are not counted)" if unlisted_twins else "")
+      + f"; the whole graph has {p.global_transitions:,}\n")
+    w(f"states covered: {cov_s:,}/{sel_s:,} ({_pct(cov_s, sel_s)})"
+      + (" (run configurations only)" if twinned else "") + "\n")
     listed = [r for r in done if not unlisted(r)]
     w(f"  which transitions: listed by {len(listed)} of the {len(done)} done configurations "
       f"({sum(r['transitions'][0] for r in listed):,} covered transitions); --report "
@@ -899,8 +1057,8 @@ def _hours(s: float) -> str:
 def print_plan(args, p: Plan, ledger: Path, out=sys.stdout, err=sys.stderr) -> int:
     now = latest(read_ledger(ledger, err), p, args.adapter)
     for n, c in enumerate(p.selected, 1):
-        r = now.get(c.id)
-        mark = r["status"] if r else "-"
+        r, via = standing(now, c)
+        mark = "twin" if via else r["status"] if r else "-"
         out.write(f"{n:>3}  {c.commands:>6,}  {c.transitions:>6,}  {mark:<8} {c.id}\n")
     out.write(f"     {sum(c.commands for c in p.selected):>6,}  "
               f"{sum(c.transitions for c in p.selected):>6,}  (planned commands, transitions; "
@@ -958,6 +1116,11 @@ def parser() -> argparse.ArgumentParser:
                     help="run again done configurations whose row does not list its covered "
                     "transitions (rows from before covered_edges), so that --report "
                     "--transitions can list every one")
+    ap.add_argument("--all-twins", action="store_true",
+                    help="run also configurations whose observationally equivalent twin is "
+                    "done (by default a run of one counts for its class: they differ only in "
+                    "what the engine cannot see, e.g. the Docker model's term); to check the "
+                    "equivalence on the engine, or to keep per-configuration rows")
     ap.add_argument("--report", action="store_true",
                     help="print the aggregate of the ledger for the current model; run nothing")
     ap.add_argument("--transitions", type=Path, metavar="FILE",
@@ -1019,7 +1182,7 @@ def main(argv: list[str] | None = None, out=sys.stdout, err=sys.stderr) -> int:
         err.write(text + "\n")
         return exc.exit_code
     if args.report:
-        code = report(args, p, ledger, out, err)
+        code = report(args, p, ledger, unsupported, out, err)
         if args.transitions is not None:
             write_transitions(args, p, ledger, unsupported, out, err)
         return code

@@ -218,12 +218,14 @@ def _report(*args) -> tuple[int, str, str]:
 def test_a_session_records_each_configuration_and_the_next_skips_them(tmp_path):
     ledger = tmp_path / "t.jsonl"
     base = ("--engine", "docker", "--adapter", "reference", "--ledger", str(ledger), *SMALL)
+    twin = "policy=always max_retries=1 mem_limit=true oom_kill_disable=true term=ignores"
     first = _script(*base)
     assert first.returncode == 0, first.stderr
+    # term is not sent to the engine: the second is the first's experiment (its twin)
+    assert f"[2/2] {twin}: done by its twin's run this session" in first.stdout
     rows = _rows(ledger)
     assert [r["config_id"] for r in rows] == [
-        "policy=always max_retries=1 mem_limit=true oom_kill_disable=true term=dies",
-        "policy=always max_retries=1 mem_limit=true oom_kill_disable=true term=ignores"]
+        "policy=always max_retries=1 mem_limit=true oom_kill_disable=true term=dies"]
     model = load_model(DOCKER)
     for r in rows:
         assert r["status"] == "done" and r["verdict"] == "conformed" and r["exit_code"] == 0
@@ -239,9 +241,19 @@ def test_a_session_records_each_configuration_and_the_next_skips_them(tmp_path):
                                        "--jobs 2 --allow-known --config policy=always")
     again = _script(*base)
     assert again.returncode == 0 and "2 already recorded, 0 to run" in again.stdout
-    assert len(_rows(ledger)) == 2
-    wider = _script(*base[:-2])  # oom_kill_disable=true|false: two more to run
-    assert "2 already recorded, 2 to run" in wider.stdout and len(_rows(ledger)) == 4
+    assert "of those recorded, 1 by an observationally equivalent twin's run: they differ " \
+        "in term" in again.stdout
+    assert len(_rows(ledger)) == 1
+    _code, out, _ = _report(*base[2:])
+    assert "configurations: 2/2 done (1 run, 1 by an observationally equivalent twin's run)" \
+        in out and "transitions covered: 4/4 (100.0%) of the selection, 2 of them as the " \
+        "same experiment in a twin's run" in out
+    plan = _script(*base, "--plan").stdout.splitlines()
+    assert plan[1].split()[3:5] == ["twin", "policy=always"] and plan[1].endswith(twin)
+    wider = _script(*base[:-2])  # oom_kill_disable=true|false: one more class to run
+    assert "2 already recorded, 2 to run" in wider.stdout and len(_rows(ledger)) == 2
+    both = _script(*base, "--all-twins")
+    assert "1 already recorded, 1 to run" in both.stdout and _rows(ledger)[-1]["config_id"] == twin
 
 
 def test_a_changed_model_makes_the_rows_stale_and_runs_them_again(tmp_path):
@@ -258,11 +270,11 @@ def test_a_changed_model_makes_the_rows_stale_and_runs_them_again(tmp_path):
     model.write_text(model.read_text() + "\n# an edit\n")
     code, out, _ = _report(*base[2:])
     assert "configurations: 0/2 done" in out
-    assert f"2 of an older model (hash {old})" in out
+    assert f"1 of an older model (hash {old})" in out  # the other was its twin's run
     rerun = _script(*base)
     assert "0 already recorded, 2 to run" in rerun.stdout
     rows = _rows(ledger)
-    assert len(rows) == 4 and rows[0]["model_sha256_16"] == old != rows[3]["model_sha256_16"]
+    assert len(rows) == 2 and rows[0]["model_sha256_16"] == old != rows[1]["model_sha256_16"]
     assert "configurations: 2/2 done" in _report(*base[2:])[1]
 
 
@@ -633,7 +645,8 @@ def test_the_budget_starts_only_a_configuration_that_fits_at_the_measured_rate(t
                 "steps": {"total": 1000, "pass": 1000, "known": 0, "fail": 0,
                           "inconclusive": 0}}
     ledger.write_text(json.dumps(measured) + "\n")  # a 10-minute start-up, measured
-    base = ("--engine", "docker", "--adapter", "reference", "--ledger", str(ledger), *SMALL)
+    base = ("--engine", "docker", "--adapter", "reference", "--ledger", str(ledger), *SMALL,
+            "--all-twins")  # SMALL is a pair of twins: both run
     short = _script(*base, "--budget", "5")
     assert short.returncode == 0, short.stderr
     assert "0 already recorded, 2 to run" in short.stdout
@@ -664,3 +677,36 @@ def test_a_row_keeps_what_its_inconclusive_steps_waited_for():
     row = tours.row_of(p, c, "reference", 1, p.divergences_hash, 0, json.dumps(doc), "", 1.0,
                        False, 60.0)
     assert row["inconclusive_steps"] is None
+
+
+def test_a_twin_is_listed_with_its_twins_verdicts_and_they_cover_its_own_run(tmp_path):
+    """A configuration done by its twin's run lists the twin's verdict of the same
+    experiment for each of its transitions; what its own run covers (on the reference
+    daemon, which does not see term either) is covered there too."""
+    ledger, listing = tmp_path / "t.jsonl", tmp_path / "transitions.tsv"
+    only = ("--only", "policy=no", "--only", "max_retries=0", "--only", "mem_limit=false",
+            "--only", "oom_kill_disable=false")
+    base = ("--engine", "docker", "--adapter", "reference", "--ledger", str(ledger))
+    ran = _script(*base, *only)
+    assert ran.returncode == 0, ran.stderr
+    [row] = _rows(ledger)
+    assert row["config"]["term"] == "dies"
+    code, out, err = _report(*base[2:], *only, "--transitions", str(listing))
+    assert code == 0, err
+    lines = [ln.split("\t") for ln in listing.read_text().splitlines()[1:]]
+    twin = [ln for ln in lines if ln[0] != row["config_id"]]
+    assert twin and all(ln[1].endswith(f" (its twin's run: {row['config_id']})") for ln in twin)
+    from dockproof.cli import main as dockproof
+
+    own = tmp_path / "own.tsv"
+    cfg = [x for pair in zip(["--config"] * 5, [o for o in only if o != "--only"]
+                             + ["term=ignores"]) for x in pair]
+    assert dockproof(["conform", "docker", "--adapter", "reference", *cfg, "--transitions",
+                      str(own)], io.StringIO(), io.StringIO()) == 0
+    mine = [ln.split("\t") for ln in own.read_text().splitlines()[1:]]
+    assert [ln[2:] for ln in twin] == [ln[1:] for ln in mine]  # the same transitions, in order
+    covered_own = {tuple(ln[1:]) for ln in mine if ln[0] == "covered"}
+    covered_twin = {tuple(ln[2:]) for ln in twin if ln[1].startswith("covered ")}
+    assert covered_own and covered_own <= covered_twin
+    n_twin = len(covered_twin)
+    assert f"transitions covered: {row['transitions'][0] + n_twin:,}/" in out
