@@ -27,6 +27,17 @@ A run stopped at its time limit is recorded as ``timeout`` (not done; skipped by
 unless --retry-timeouts, since it would take as long again); an engine that failed is recorded
 as ``error`` (not done; retried by the next session).
 
+Twins: configurations an implementation cannot tell apart are run once. Two are twins when
+their initial states are observationally equivalent (dockproof/conformance/equivalence.py: a
+bisimulation of the whole graph over what the adapter contract shows: the container's state and
+resources, the Config a create sends, each command's answer and error texts, and which of the
+engine's divergence entries hold), checked again after it is computed. The Docker model's `term`
+is such a parameter: no Config field sends it, and what it changes (the exit's class after a
+stop) is unobserved; its 96 configurations form 48 classes. A done run of one member counts for
+its class: --plan marks the others `twin`, --report counts them apart ("by an observationally
+equivalent twin's run") and --transitions lists their transitions with the twin's verdict of
+the same experiment. --all-twins runs them anyway (to check the equivalence on the engine).
+
 Order: smallest planned tour first (the 17-command configurations Docker refuses at create, then
 the others by tour length): cheap coverage early, and a measured rate for the estimate soon.
 
