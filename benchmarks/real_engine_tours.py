@@ -899,6 +899,7 @@ def report(args, p: Plan, ledger: Path, unsupported: dict, out=sys.stdout,
           "implementation cannot tell apart (observational bisimulation of the graph under "
           "the [conformance] mapping and the engine's divergence entries); within a class "
           f"they differ in {', '.join(p.twin_params)}; a run of one counts for its class\n")
+        w(twins_both_run(p, now, unsupported))
     verdicts: dict[str, int] = {}
     for r in done:
         verdicts[r["verdict"]] = verdicts.get(r["verdict"], 0) + 1
@@ -1008,6 +1009,36 @@ def report(args, p: Plan, ledger: Path, unsupported: dict, out=sys.stdout,
             dates = sorted(r.get("date", "?") for r in rs)
             w(f"  {len(rs)} of an {k}, {dates[0]} .. {dates[-1]}\n")
     return 0
+
+
+def twins_both_run(p: Plan, now: dict[str, dict], unsupported: dict) -> str:
+    """Say how the classes of twins of which two members ran (before twins were run once, or
+    with --all-twins) compare on the engine: their verdicts, and the experiments (`class_edge`)
+    their listed runs covered: in both, or in one only (a run of either could meet what the
+    engine's timing gives only sometimes). Empty when no class has two done members."""
+    pairs = agree = 0
+    both = one = 0
+    for c in p.selected:
+        a = now.get(c.id)
+        b = next((now[t] for t in c.twins if now.get(t, {}).get("status") == "done"), None)
+        if b is None or a is None or a.get("status") != "done" or c.id > b["config_id"]:
+            continue  # each pair once: from its member with the smaller id
+        pairs += 1
+        agree += a["verdict"] == b["verdict"]
+        if unlisted(a) or unlisted(b) or "covered_edges" not in a or "covered_edges" not in b:
+            continue
+        eq = p.equivalence
+        got = []
+        for row, cfg in ((a, c), (b, p.by_id[b["config_id"]])):
+            oracle, rows = part_of(p, cfg, unsupported)
+            got.append({eq.class_edge(oracle.space.states, rows[k][0])
+                        for k in positions_of(row["covered_edges"])})
+        both += len(got[0] & got[1])
+        one += len(got[0] ^ got[1])
+    if not pairs:
+        return ""
+    return (f"  twins both run: {pairs} classes; the same verdict in {agree}; the experiments "
+            f"their listed runs covered: {both:,} by both, {one:,} by one only\n")
 
 
 class Rates:

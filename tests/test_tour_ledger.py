@@ -254,6 +254,9 @@ def test_a_session_records_each_configuration_and_the_next_skips_them(tmp_path):
     assert "2 already recorded, 2 to run" in wider.stdout and len(_rows(ledger)) == 2
     both = _script(*base, "--all-twins")
     assert "1 already recorded, 1 to run" in both.stdout and _rows(ledger)[-1]["config_id"] == twin
+    # both members ran: the report compares them (same verdict, same experiments covered)
+    assert "twins both run: 1 classes; the same verdict in 1; the experiments their listed " \
+        "runs covered: 2 by both, 0 by one only" in _report(*base[2:])[1]
 
 
 def test_a_changed_model_makes_the_rows_stale_and_runs_them_again(tmp_path):
