@@ -405,18 +405,19 @@ def latest(rows: list[dict], p: Plan, adapter: str) -> dict[str, dict]:
     return out
 
 
-def standing(now: dict[str, dict], c: Config) -> tuple[dict | None, str | None]:
+def standing(now: dict[str, dict], c: Config, listed: bool = False
+             ) -> tuple[dict | None, str | None]:
     """Return the row ``c`` counts by, and the twin's id when it is a twin's: its own done
     row first, else the first done twin's (`twin_classes`: a run of a twin is a run of it),
-    else its own latest row (timeout, error) or None."""
+    else its own latest row (timeout, error) or None. ``listed``: a twin's row that lists its
+    covered transitions goes before an own done row that does not (`unlisted`)."""
     own = now.get(c.id)
+    done = [(t, now[t]) for t in c.twins if now.get(t, {}).get("status") == "done"]
     if own is not None and own["status"] == "done":
+        if listed and unlisted(own):
+            return next(((r, t) for t, r in done if not unlisted(r)), (own, None))
         return own, None
-    for t in c.twins:
-        r = now.get(t)
-        if r is not None and r["status"] == "done":
-            return r, t
-    return own, None
+    return (done[0][1], done[0][0]) if done else (own, None)
 
 
 def part_of(p: Plan, c: Config, unsupported: dict):
@@ -677,7 +678,7 @@ def session(args, p: Plan, ledger: Path, out=sys.stdout, err=sys.stderr) -> int:
     now = latest(rows, p, args.adapter)
     pending, by_twin = [], 0
     for c in p.selected:
-        r, via = standing(now, c)
+        r, via = standing(now, c, listed=args.retry_unlisted)
         if via is not None:
             if not args.all_twins:
                 by_twin += 1  # its twin's run is its run (retried, if asked, as the twin)
@@ -788,7 +789,7 @@ def write_transitions(args, p: Plan, ledger: Path, unsupported: dict, out=sys.st
     lines = ["configuration\tverdict\taction\tsource\ttarget"]
     counts = {"covered": 0, "not covered": 0, "not run": 0, "not listed": 0}
     for c in p.selected:
-        row, via = standing(now, c)
+        row, via = standing(now, c, listed=True)
         mine = part_of(p, c, unsupported)
         if via is None:
             says = row_verdicts(mine, row)
@@ -931,11 +932,15 @@ def report(args, p: Plan, ledger: Path, unsupported: dict, out=sys.stdout,
       + f"; the whole graph has {p.global_transitions:,}\n")
     w(f"states covered: {cov_s:,}/{sel_s:,} ({_pct(cov_s, sel_s)})"
       + (" (run configurations only)" if twinned else "") + "\n")
-    listed = [r for r in done if not unlisted(r)]
-    w(f"  which transitions: listed by {len(listed)} of the {len(done)} done configurations "
-      f"({sum(r['transitions'][0] for r in listed):,} covered transitions); --report "
-      "--transitions FILE writes them all" + ("; --retry-unlisted runs the others again"
-                                             if len(listed) < len(done) else "") + "\n")
+    counted = [(c, standing(now, c, listed=True)) for c in p.selected]
+    counted = [(c, r, via) for c, (r, via) in counted if r and r["status"] == "done"]
+    listed = [(c, via) for c, r, via in counted if not unlisted(r)]
+    classes_unlisted = {frozenset((c.id, *c.twins)) for c, r, _via in counted if unlisted(r)}
+    w(f"  which transitions: listed for {len(listed)} of the {len(counted)} done "
+      f"configurations ({sum(1 for _c, via in listed if via)} by a twin's run); --report "
+      "--transitions FILE writes them all" + (
+          f"; --retry-unlisted runs {len(classes_unlisted)} configurations again, one per "
+          "class of twins none of whose runs lists them" if classes_unlisted else "") + "\n")
     why: dict[str, int] = {}
     for r in done:
         for k, n in (r.get("uncovered") or {}).items():

@@ -713,3 +713,17 @@ def test_a_twin_is_listed_with_its_twins_verdicts_and_they_cover_its_own_run(tmp
     assert covered_own and covered_own <= covered_twin
     n_twin = len(covered_twin)
     assert f"transitions covered: {row['transitions'][0] + n_twin:,}/" in out
+
+
+def test_a_twins_listed_row_lists_a_configuration_whose_own_row_does_not():
+    p = tours.plan("docker", SMALL[1::2], {}, tours=False, engine="docker")
+    a, b = p.selected
+    assert a.twins == (b.id,) and b.twins == (a.id,)
+    old = {"config_id": a.id, "status": "done", "verdict": "conformed", "transitions": [2, 2]}
+    new = {**old, "config_id": b.id, "covered_edges": [[0, 2]]}
+    now = {a.id: old, b.id: new}
+    assert tours.standing(now, a) == (old, None)  # its own run counts first
+    assert tours.standing(now, a, listed=True) == (new, b.id)  # the twin's run lists it
+    assert tours.standing({a.id: old}, a, listed=True) == (old, None)  # no listed twin
+    assert tours.standing({b.id: new}, a) == (new, b.id)
+    assert tours.standing({}, a) == (None, None)
