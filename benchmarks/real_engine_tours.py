@@ -1004,6 +1004,8 @@ def report(args, p: Plan, ledger: Path, unsupported: dict, out=sys.stdout,
     w(f"time spent: {_hours(spent)} ({_hours(sum(r['wall_seconds'] for r in done))} in done "
       "configurations)\n")
     w(_estimate(p, done, left) + "\n")
+    if done:
+        w(_full_run(p, now, done) + "\n")
     stale = [r for r in rows if not is_current(r, p, args.adapter)]
     if stale:
         reasons: dict[str, list[dict]] = {}
@@ -1091,6 +1093,27 @@ def _estimate(p: Plan, done: list[dict], left: list[Config]) -> str:
             f"({sum(c.commands for c in left):,} planned commands; {r.start:.0f} s start-up "
             f"each; s per command run: overall {r.overall:.2f}, by {r.first}: {rates}; the "
             "pieces' prefixes add a few % of commands)")
+
+
+def _full_run(p: Plan, now: dict[str, dict], done: list[dict]) -> str:
+    """Say how long a full run of the selection takes: one configuration per class of twins
+    (the first in run order), at its run's measured wall time where one ran (its own or a
+    twin's), else at the `Rates` estimate."""
+    r = Rates(p, done)
+    seconds, measured, seen = 0.0, 0, set()
+    for c in p.selected:
+        cls = frozenset((c.id, *c.twins))
+        if cls in seen:
+            continue
+        seen.add(cls)
+        row = standing(now, c)[0]
+        if row is not None and row["status"] == "done":
+            seconds += row["wall_seconds"]
+            measured += 1
+        else:
+            seconds += r.seconds(c) or 0.0
+    return (f"a full run: about {_hours(seconds)} for {len(seen)} configurations (one per "
+            f"class of twins; {measured} measured, {len(seen) - measured} estimated)")
 
 
 def _pct(a: int, b: int) -> str:

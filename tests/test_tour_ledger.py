@@ -248,6 +248,7 @@ def test_a_session_records_each_configuration_and_the_next_skips_them(tmp_path):
     assert "configurations: 2/2 done (1 run, 1 by an observationally equivalent twin's run)" \
         in out and "transitions covered: 4/4 (100.0%) of the selection, 2 of them as the " \
         "same experiment in a twin's run" in out
+    assert "for 1 configurations (one per class of twins; 1 measured, 0 estimated)" in out
     plan = _script(*base, "--plan").stdout.splitlines()
     assert plan[1].split()[3:5] == ["twin", "policy=always"] and plan[1].endswith(twin)
     wider = _script(*base[:-2])  # oom_kill_disable=true|false: one more class to run
