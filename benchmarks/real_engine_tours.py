@@ -705,11 +705,12 @@ def session(args, p: Plan, ledger: Path, out=sys.stdout, err=sys.stderr) -> int:
     worst, errors = 0, 0
     done = [r for r in now.values() if r["status"] == "done"]
     rates = Rates(p, done)
+    ran_here: set[str] = set()  # configurations done in this session
     for k, c in enumerate(pending, 1):
         if runner.signal is not None:
             out.write(f"interrupted ({signal.Signals(runner.signal).name})\n")
             return 128 + runner.signal
-        ran = next((t for t in c.twins if now.get(t, {}).get("status") == "done"), None)
+        ran = next((t for t in c.twins if t in ran_here), None)
         if ran is not None and not args.all_twins:
             out.write(f"[{k}/{len(pending)}] {c.id}: done by its twin's run this session "
                       f"({ran})\n")
@@ -752,7 +753,7 @@ def session(args, p: Plan, ledger: Path, out=sys.stdout, err=sys.stderr) -> int:
         append_row(ledger, row)
         out.write("  " + _row_line(row) + "\n")
         if row["status"] == "done":
-            now[c.id] = row
+            ran_here.add(c.id)
             done.append(row)
             rates = Rates(p, done)
         out.flush()

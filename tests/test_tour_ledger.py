@@ -728,3 +728,25 @@ def test_a_twins_listed_row_lists_a_configuration_whose_own_row_does_not():
     assert tours.standing({a.id: old}, a, listed=True) == (old, None)  # no listed twin
     assert tours.standing({b.id: new}, a) == (new, b.id)
     assert tours.standing({}, a) == (None, None)
+
+
+def test_retry_unlisted_runs_one_twin_of_a_class_whose_rows_both_predate_edge_lists(tmp_path):
+    """Both members of a class done, neither row listing its transitions (rows from before
+    edge lists): --retry-unlisted runs the first only; the second then counts by it."""
+    ledger = tmp_path / "t.jsonl"
+    base = ("--engine", "docker", "--adapter", "reference", "--ledger", str(ledger), *SMALL)
+    assert _script(*base, "--all-twins").returncode == 0
+    rows = _rows(ledger)
+    assert len(rows) == 2
+    for r in rows:
+        del r["covered_edges"]
+    ledger.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    again = _script(*base, "--retry-unlisted")
+    assert again.returncode == 0, again.stderr
+    assert "0 already recorded, 2 to run" in again.stdout
+    assert f"[2/2] {rows[1]['config_id']}: done by its twin's run this session" in again.stdout
+    new = _rows(ledger)
+    assert len(new) == 3 and new[2]["config_id"] == rows[0]["config_id"] \
+        and "covered_edges" in new[2]
+    assert "listed for 2 of the 2 done configurations (1 by a twin's run)" in \
+        _report(*base[2:])[1]
