@@ -442,7 +442,7 @@ def test_only_the_engines_own_divergence_entries_key_its_rows(tmp_path):
     f.write_text(src.replace('id = "podman-oomkilled-false"', 'id = "podman-oomkilled-lost"'))
     assert tours.entries_hash(f, "docker") == docker
     assert tours.entries_hash(f, "podman") != podman
-    f.write_text(src.replace('id = "docker-oomkilled-lost-to-the-exit-event"', 'id = "x"'))
+    f.write_text(src.replace('id = "docker-oomkilled-without-its-oom-event"', 'id = "x"'))
     assert tours.entries_hash(f, "docker") != docker
 
 
@@ -534,7 +534,7 @@ def test_a_row_that_needed_no_entry_outlives_an_entry_change(tmp_path):
                    {"verdict": "diverged", "steps": {**clean["steps"], "pass": 4, "fail": 1}},
                    {"verdict": "inconclusive",
                     "steps": {**clean["steps"], "pass": 4, "inconclusive": 1}},
-                   {"stale_entries": ["docker-oomkilled-lost-to-the-exit-event"]}):
+                   {"stale_entries": ["docker-oomkilled-without-its-oom-event"]}):
         assert not tours.is_current({**clean, **change}, p, "docker"), change
         assert tours.is_current({**clean, **change, tours.DIV_KEY: p.divergences_hash}, p,
                                 "docker")
@@ -561,7 +561,7 @@ def test_a_configuration_is_keyed_by_the_entries_that_can_apply_in_it(tmp_path):
     f.write_text(src)
     before = tours.config_entries_hashes(f, "docker", model, parts)
     # the OOM entry's `when` needs a memory limit: the configuration without one ignores it
-    f.write_text(src.replace('id = "docker-oomkilled-lost-to-the-exit-event"', 'id = "x"'))
+    f.write_text(src.replace('id = "docker-oomkilled-without-its-oom-event"', 'id = "x"'))
     after = tours.config_entries_hashes(f, "docker", model, parts)
     assert after[0] != before[0] and after[1] == before[1]
     # the kill race needs a restart policy: both configurations have one
