@@ -869,13 +869,14 @@ def report(args, p: Plan, ledger: Path, unsupported: dict, out=sys.stdout,
     now = latest(rows, p, args.adapter)
     by_id = {c.id: c for c in p.configs}
     done = [now[c.id] for c in p.selected if now.get(c.id, {}).get("status") == "done"]
-    twinned = [(c, *standing(now, c)) for c in p.selected
-               if now.get(c.id, {}).get("status") != "done" and standing(now, c)[1]]
+    stand = {c.id: standing(now, c) for c in p.selected}  # once per configuration
+    twinned = [(c, *stand[c.id]) for c in p.selected
+               if now.get(c.id, {}).get("status") != "done" and stand[c.id][1]]
     other = [now[c.id] for c in p.selected if c.id in now and now[c.id]["status"] != "done"
-             and not standing(now, c)[1]]
+             and not stand[c.id][1]]
     left, classes_left = [], set()
     for c in p.selected:  # one per class of twins: the first (smallest tour) runs, not the rest
-        r = standing(now, c)[0]
+        r = stand[c.id][0]
         if (r is None or r["status"] != "done") and frozenset((c.id, *c.twins)) not in classes_left:
             classes_left.add(frozenset((c.id, *c.twins)))
             left.append(c)
