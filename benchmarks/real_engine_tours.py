@@ -125,6 +125,11 @@ class Config:
         return " ".join(f"{k}={v}" for k, v in self.values.items())
 
     @property
+    def twin_class(self) -> frozenset[str]:
+        """This configuration and its twins: the class one run stands for."""
+        return frozenset((self.id, *self.twins))
+
+    @property
     def argv(self) -> list[str]:
         out = []
         for k, v in self.values.items():
@@ -877,8 +882,8 @@ def report(args, p: Plan, ledger: Path, unsupported: dict, out=sys.stdout,
     left, classes_left = [], set()
     for c in p.selected:  # one per class of twins: the first (smallest tour) runs, not the rest
         r = stand[c.id][0]
-        if (r is None or r["status"] != "done") and frozenset((c.id, *c.twins)) not in classes_left:
-            classes_left.add(frozenset((c.id, *c.twins)))
+        if (r is None or r["status"] != "done") and c.twin_class not in classes_left:
+            classes_left.add(c.twin_class)
             left.append(c)
     w = out.write
     w(f"ledger {_shown(ledger)}: {len(rows)} rows; adapter {args.adapter}\n")
@@ -897,7 +902,7 @@ def report(args, p: Plan, ledger: Path, unsupported: dict, out=sys.stdout,
             kinds[r["status"]] = kinds.get(r["status"], 0) + 1
         w(" (" + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) + " not done)")
     w("\n")
-    classes = {frozenset((c.id, *c.twins)) for c in p.selected}
+    classes = {c.twin_class for c in p.selected}
     if len(classes) < len(p.selected):
         w(f"  twins: the {len(p.selected)} configurations form {len(classes)} classes that an "
           "implementation cannot tell apart (observational bisimulation of the graph under "
@@ -938,7 +943,7 @@ def report(args, p: Plan, ledger: Path, unsupported: dict, out=sys.stdout,
     counted = [(c, standing(now, c, listed=True)) for c in p.selected]
     counted = [(c, r, via) for c, (r, via) in counted if r and r["status"] == "done"]
     listed = [(c, via) for c, r, via in counted if not unlisted(r)]
-    classes_unlisted = {frozenset((c.id, *c.twins)) for c, r, _via in counted if unlisted(r)}
+    classes_unlisted = {c.twin_class for c, r, _via in counted if unlisted(r)}
     w(f"  which transitions: listed for {len(listed)} of the {len(counted)} done "
       f"configurations ({sum(1 for _c, via in listed if via)} by a twin's run); --report "
       "--transitions FILE writes them all" + (
@@ -1105,7 +1110,7 @@ def _full_run(p: Plan, now: dict[str, dict], done: list[dict]) -> str:
     r = Rates(p, done)
     seconds, measured, seen = 0.0, 0, set()
     for c in p.selected:
-        cls = frozenset((c.id, *c.twins))
+        cls = c.twin_class
         if cls in seen:
             continue
         seen.add(cls)
