@@ -128,3 +128,61 @@ def test_the_refinement_finds_the_greatest_bisimulation(policy):
     assert {(i, j) for i in range(n) for j in range(n) if eq.block[i] == eq.block[j]} == rel
     assert len(part.initial) == 2 and eq.block[part.initial[0]] == eq.block[part.initial[1]]
     assert eq.blocks < n  # the twins' states merge
+
+
+# -- conform --one-per-class: one run per class -------------------------------------------------
+
+
+def _transitions(path) -> list[list[str]]:
+    header, *rows = path.read_text().splitlines()
+    assert header.split("\t") == ["verdict", "action", "source", "target"]
+    return [line.split("\t") for line in rows if line]
+
+
+def test_conform_one_per_class_runs_one_twin_of_each_pair(tmp_path):
+    """``conform --one-per-class`` keeps one configuration of each class and says so; its
+    graph is exactly the kept configurations' part (no twin's transition, all of theirs)."""
+    from helpers import run_cli
+
+    model = load_model(DOCKER)
+    whole = configs.restrict(explore(model), configs.parse(["policy=unless-stopped"], model))
+    code, out, err = run_cli("conform", str(DOCKER), "--config", "policy=unless-stopped",
+                             "--one-per-class", "--strategy", "matrix", "--transitions",
+                             str(tmp_path / "t.tsv"))
+    assert code == 0, out + err
+    n = len(whole.initial)
+    assert f"one per class: {n // 2} of {n} configurations; the other {n // 2} differ " \
+           "from one run only in term" in out
+    term = next(p for p in model.params if p.name == "term")
+    listed = _transitions(tmp_path / "t.tsv")
+    # the sources named in the listing carry one term value only: the twins were left out
+    terms = {row[2] for row in listed}
+    assert listed and not any("term=ignores" in s for s in terms), sorted(terms)[:3]
+    kept = [i for i in whole.initial if whole.states[i][term.slot] == 0]
+    assert len(listed) == len(configs.part(whole, kept).edges)
+
+
+def test_conform_one_per_class_keeps_apart_what_a_recorded_entry_tells_apart(tmp_path):
+    """A divergence entry whose ``when`` reads term makes term observable where it holds:
+    --one-per-class then keeps both members of those pairs (whatever the entry's engine)."""
+    from helpers import run_cli
+
+    text = (ROOT / "properties" / "divergences.toml").read_text()
+    assert text.count('when = "hung"') == 1
+
+    def one_per_class(when: str) -> str:
+        f = tmp_path / "divergences.toml"
+        f.write_text(text.replace('when = "hung"', f'when = "{when}"'))
+        code, out, err = run_cli("conform", str(DOCKER), "--config", "policy=no",
+                                 "--config", "mem_limit=true", "--one-per-class",
+                                 "--strategy", "matrix", "--divergences", str(f))
+        assert code == 0, out + err
+        return out
+
+    # everywhere: no two of the 12 configurations alike
+    assert "one per class: all 12 configurations (no two alike)" in one_per_class(
+        "hung or term == 'dies'")
+    # only in a hang: only the pair that can hang (max_retries=0, --oom-kill-disable) splits;
+    # the pair without --oom-kill-disable and the 4 pairs Docker refuses at create stay twins
+    assert "one per class: 7 of 12 configurations; the other 5 differ" in one_per_class(
+        "hung and term == 'dies'")

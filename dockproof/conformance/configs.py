@@ -74,6 +74,11 @@ def restrict(space: StateSpace, selection: dict[int, frozenset]) -> StateSpace:
     if not keep:
         raise InputError("--config", "DP607", "no valid configuration has these values",
                          "each --config narrows the set: check the combination")
+    return part(space, keep)
+
+
+def part(space: StateSpace, keep: Sequence[int]) -> StateSpace:
+    """Return the part of ``space`` the initial states ``keep`` (indices) reach, re-indexed."""
     out_edges = space.out_edges()
     new = StateSpace(space.model, space.compiled)
     remap: dict[int, int] = {}

@@ -34,7 +34,7 @@ def step_line(v: StepVerdict, oracle: Oracle) -> str:
 
 def write_summary(run: Run, oracle: Oracle, adapter: str, out: TextIO,
                   replay: str | None = None, known: dict | None = None,
-                  restricted: str = "") -> None:
+                  restricted: str = "", classes: str = "") -> None:
     """Write the run's header, step counts, coverage, the known divergences and the first
     (unrecorded) divergence."""
     m, t = oracle.model, run.test
@@ -44,8 +44,9 @@ def write_summary(run: Run, oracle: Oracle, adapter: str, out: TextIO,
     if known is not None:
         name, version = known["engine"]
         out.write(f"  engine: {name} {version}; recorded divergences: {known['file']}\n")
-    if restricted:
-        out.write(f"  configurations: only {restricted} ({len(oracle.space.initial)} initial "
+    if restricted or classes:
+        only = "; ".join(x for x in (f"only {restricted}" if restricted else "", classes) if x)
+        out.write(f"  configurations: {only} ({len(oracle.space.initial)} initial "
                   "states; coverage counts this part of the model)\n")
     if t.stats and "scenarios" in t.stats:
         out.write(f"  matrix: {len(t.segments)} scenarios (restart policy | manual stop "
