@@ -54,7 +54,7 @@ def register(sub) -> None:
         "174,448 commands in 96\nconfigurations, which form 48 classes an engine cannot "
         "tell apart (they differ in term,\nwhich no Config field sends). "
         "benchmarks/real_engine_tours.py runs one per class, one at\na time, resumably "
-        "(measured: about 5.6 h on Docker, 4.0 h on Podman, --jobs 2, 2 cores);\n"
+        "(measured: about 5.5 h on Docker, 4.0 h on Podman, --jobs 2, 2 cores);\n"
         "conform --one-per-class does the same in one run.\n"
         "CI runs the matrix and short walks:\n"
         "  python benchmarks/real_engine_tours.py --engine docker --budget 120   # resumes\n"
