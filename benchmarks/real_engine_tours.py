@@ -6,8 +6,9 @@ Run: python benchmarks/real_engine_tours.py --engine docker|podman [--budget MIN
 The tour of model/docker.toml covers every configuration (restart policy x retry count x memory
 limit x --oom-kill-disable x stop-signal answer: 96, of which 48 are retry counts Docker refuses
 at create): 174,448 commands on Docker, 149,308 on Podman (no daemon to restart); run once per
-class of twins (below), 87,000 and 75,000, measured at about 5.5 h and 4.0 h here. This script runs it configuration by
-configuration across as many sessions as it takes. Each configuration is one child process,
+class of twins (below), 87,000 and 75,000, measured at about 5.5 h and 4.0 h here. This script
+runs it configuration by configuration across as many sessions as it takes. Each configuration
+is one child process,
 
     dockproof conform MODEL --adapter ENGINE --json --jobs N --allow-known --config P=V ...
 
@@ -949,8 +950,14 @@ def report(args, p: Plan, ledger: Path, unsupported: dict, out=sys.stdout,
     counted = [(c, r, via) for c, (r, via) in counted if r and r["status"] == "done"]
     listed = [(c, via) for c, r, via in counted if not unlisted(r)]
     classes_unlisted = {c.twin_class for c, r, _via in counted if unlisted(r)}
+    # listed by a twin's run although the configuration ran too (its row predates edge
+    # lists): its count above is its own run's, its listing the twin's
+    also_ran = sum(1 for c, via in listed if via and (now.get(c.id) or {}).get("status") == "done")
     w(f"  which transitions: listed for {len(listed)} of the {len(counted)} done "
-      f"configurations ({sum(1 for _c, via in listed if via)} by a twin's run); --report "
+      f"configurations ({sum(1 for _c, via in listed if via)} by a twin's run"
+      + (f"; {also_ran} of those ran too, before rows listed transitions: the count above "
+         "is their own run's, the listing their twin's, which can differ where the "
+         "engine's timing decides" if also_ran else "") + "); --report "
       "--transitions FILE writes them all" + (
           f"; --retry-unlisted runs {len(classes_unlisted)} configurations again, one per "
           "class of twins none of whose runs lists them" if classes_unlisted else "") + "\n")
