@@ -158,6 +158,8 @@ class Plan:
     equivalence: object = None
     #: the parameters whose values differ within some class of twins (the Docker model: term)
     twin_params: tuple[str, ...] = ()
+    #: each configuration's part of the graph (by id), re-indexed (`configs.part`)
+    spaces: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.divergences_hash = entries_hash(self.divergences, self.engine)
@@ -269,7 +271,7 @@ def plan(model_arg: str, only: list[str], unsupported: dict, tours: bool = True,
     for i in space.initial:
         s = space.states[i]
         values = {p.name: _toml_key(p.type, s[p.slot]) for p in params}
-        part = configs.restrict(space, {p.slot: frozenset([s[p.slot]]) for p in params})
+        part = configs.part(space, [i])
         parts.append(part)
         c = Config(values, s, len(part.edges), len(part.states))
         out.append(c)
@@ -288,7 +290,8 @@ def plan(model_arg: str, only: list[str], unsupported: dict, tours: bool = True,
     return Plan(model_arg, path, model.name, model.digest, divergences,
                 order, len(space.edges), len(space.states),
                 [c for c in order if c in chosen], configs.describe(selection, model), engine,
-                equivalence=eq, twin_params=twin_params)
+                equivalence=eq, twin_params=twin_params,
+                spaces={c.id: part for c, part in zip(out, parts)})
 
 
 def twin_classes(model, space, cfgs: list[Config], unsupported: dict, divergences: Path | None,
@@ -313,19 +316,13 @@ def twin_classes(model, space, cfgs: list[Config], unsupported: dict, divergence
                      if e.engine == engine and e.when is not None]
         except (OSError, ValueError, DockproofError):
             return None, ()
-    eq = equivalence.compute(Oracle(model, space=space, unsupported=unsupported), whens)
-    bad = equivalence.check(eq)
-    if bad:  # never trust a partition that is not a bisimulation
-        raise AssertionError("observational equivalence is not a bisimulation: " + bad[0])
-    by_block: dict[int, list[Config]] = {}
-    for c in cfgs:
-        by_block.setdefault(eq.of_state(c.state), []).append(c)
-    differ: set[str] = set()
-    for group in by_block.values():
-        for c in group:
-            c.twins = tuple(o.id for o in group if o is not c)
-            differ |= {k for k, v in c.values.items() if any(o.values[k] != v for o in group)}
-    return eq, tuple(k for k in cfgs[0].values if k in differ) if cfgs else ()
+    eq = equivalence.verified(Oracle(model, space=space, unsupported=unsupported), whens)
+    groups = eq.twins(space.index[c.state] for c in cfgs)
+    by_state = {space.index[c.state]: c for c in cfgs}
+    for g in groups:
+        for i in g:
+            by_state[i].twins = tuple(by_state[j].id for j in g if j != i)
+    return eq, tuple(eq.differ(groups))
 
 
 # -- the ledger ------------------------------------------------------------------------------
@@ -432,16 +429,13 @@ def standing(now: dict[str, dict], c: Config, listed: bool = False
 def part_of(p: Plan, c: Config, unsupported: dict):
     """Return the oracle of ``c``'s part of the graph and its transitions in
     `coverage.ordered` order (the order of a row's `covered_edges` positions)."""
-    from dockproof.conformance import configs
     from dockproof.conformance.coverage import ordered
     from dockproof.conformance.oracle import Oracle
 
     key = (c.id, tuple(sorted(unsupported.items())))
     if key not in p.parts:  # a report asks for a twin's part up to three times
-        eq = p.equivalence
-        model, space = eq.oracle.model, eq.oracle.space
-        part = configs.part(space, [space.index[c.state]])
-        oracle = Oracle(model, space=part, unsupported=unsupported)
+        oracle = Oracle(p.equivalence.oracle.model, space=p.spaces[c.id],
+                        unsupported=unsupported)
         p.parts[key] = oracle, ordered(oracle)
     return p.parts[key]
 

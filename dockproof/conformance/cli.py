@@ -205,22 +205,18 @@ def one_per_class(oracle, catalogue):
     from .oracle import Oracle
 
     whens = [e.when for e in (catalogue.entries if catalogue else ()) if e.when is not None]
-    eq = equivalence.compute(oracle, whens)
-    bad = equivalence.check(eq)
-    if bad:  # never trust a partition that is not a bisimulation
-        raise AssertionError("observational equivalence is not a bisimulation: " + bad[0])
-    space, model = oracle.space, oracle.model
+    eq = equivalence.verified(oracle, whens)
+    space = oracle.space
     groups = eq.twins(space.initial)
     n = len(space.initial)
     if len(groups) == n:
         return oracle, f"one per class: all {n} configurations (no two alike)"
-    differ = [p.name for p in model.params
-              if any(len({space.states[i][p.slot] for i in g}) > 1 for g in groups)]
     part = configs.part(space, [g[0] for g in groups])
-    return (Oracle(model, mapping=oracle.map, space=part, unsupported=oracle.unsupported),
+    return (Oracle(oracle.model, mapping=oracle.map, space=part,
+                   unsupported=oracle.unsupported),
             f"one per class: {len(groups)} of {n} configurations; the other "
-            f"{n - len(groups)} differ from one run only in {', '.join(differ)}, which "
-            "an implementation cannot observe")
+            f"{n - len(groups)} differ from one run only in {', '.join(eq.differ(groups))}, "
+            "which an implementation cannot observe")
 
 
 def _catalogue(args, model, path):

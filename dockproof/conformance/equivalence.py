@@ -50,6 +50,14 @@ class Equivalence:
         target); ``states``: the state tuples of the graph ``e`` indexes (a part of it)."""
         return self.of_state(states[e[0]]), e[1], self.of_state(states[e[2]])
 
+    def differ(self, groups: Iterable[Sequence[int]]) -> list[str]:
+        """Return the model's parameters (in declaration order) whose values differ within
+        some group of states (indices), as `twins` groups them."""
+        states = self.oracle.space.states
+        groups = [g for g in groups if len(g) > 1]
+        return [p.name for p in self.oracle.model.params
+                if any(len({states[i][p.slot] for i in g}) > 1 for g in groups)]
+
     def twins(self, initial: Iterable[int]) -> list[list[int]]:
         """Group initial states (indices) whose blocks are the same, in the order given."""
         groups: dict[int, list[int]] = {}
@@ -90,6 +98,16 @@ def compute(oracle: Oracle, whens: Sequence[Callable[[tuple], bool]] = ()) -> Eq
             break
         block, count = new, len(sigs)
     return Equivalence(oracle, block, labels, rounds)
+
+
+def verified(oracle: Oracle, whens: Sequence[Callable[[tuple], bool]] = ()) -> Equivalence:
+    """Return `compute`'s result once `check` finds it a bisimulation; raise AssertionError
+    otherwise (an internal error: never trust a partition that is not one)."""
+    eq = compute(oracle, whens)
+    bad = check(eq)
+    if bad:
+        raise AssertionError("observational equivalence is not a bisimulation: " + bad[0])
+    return eq
 
 
 def check(eq: Equivalence) -> list[str]:
