@@ -44,12 +44,32 @@ def _json(*argv: str) -> tuple[int, dict]:
     return code, json.loads(out)
 
 
+def _intermittent(engine: str) -> set[str]:
+    """The recorded divergences of ``engine`` that are races: met in some runs only."""
+    from dockproof.conformance import known
+    from dockproof.spec.loader import load_model
+
+    entries = known.load(ROOT / "properties" / "divergences.toml",
+                         load_model(DOCKER_MODEL)).entries
+    return {e.id for e in entries if e.engine == engine and e.intermittent}
+
+
 def test_docker_matrix_conforms_with_two_jobs(on_docker):
+    """Every step conforms, but for a recorded Docker race (the OOM event lost or late:
+    `docker-oomkilled-without-its-oom-event`), which a run meets about once in ten here
+    under load; it is a known divergence, never a pass, and nothing else may be."""
     code, doc = _json("conform", "docker", "--adapter", "docker", "--strategy", "matrix",
-                      "--jobs", "2")
+                      "--jobs", "2", "--allow-known")
     assert doc["divergence"] is None, doc["divergence"]
-    assert code == 0 and doc["verdict"] == "conformed" and doc["inconclusive"] == 0
-    assert doc["passed"] == doc["steps"] == 132
+    # on failure, say why (an inconclusive step, a stale entry, which recorded divergence)
+    why = {k: doc[k] for k in ("verdict", "inconclusive", "inconclusive_steps", "known")}
+    assert code == 0 and doc["inconclusive"] == 0, why
+    races = _intermittent("docker")
+    assert "docker-oomkilled-without-its-oom-event" in races
+    assert set(doc["known"]["occurred"]) <= races, why
+    assert doc["verdict"] == ("known divergences" if doc["known"]["occurred"] else "conformed")
+    assert doc["steps"] == 132 and doc["passed"] + len(doc["known"]["steps"]) == 132
+    assert len(doc["known"]["steps"]) <= 3, why  # a race now and then, not a pattern
     assert doc["known"]["engine"][0] == "docker" and doc["known"]["stale"] == []
     # the restart decisions were exercised: automatic restarts and OOM kills happened
     actions = doc["coverage"]["actions"]
