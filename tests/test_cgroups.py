@@ -11,11 +11,12 @@ from dockproof.realengine import cgroups, windows
 LIMIT = 22020096
 
 
-def fake(tmp_path, usage: int, under: int):
+def fake(tmp_path, usage: int, under: int, failcnt: int = 0, disabled: int = 1):
     (tmp_path / "memory.limit_in_bytes").write_text(f"{LIMIT}\n")
     (tmp_path / "memory.usage_in_bytes").write_text(f"{usage}\n")
-    (tmp_path / "memory.oom_control").write_text(f"oom_kill_disable 1\nunder_oom {under}\n"
-                                                 "oom_kill 0\n")
+    (tmp_path / "memory.failcnt").write_text(f"{failcnt}\n")
+    (tmp_path / "memory.oom_control").write_text(f"oom_kill_disable {disabled}\n"
+                                                 f"under_oom {under}\noom_kill 0\n")
     return tmp_path
 
 
@@ -36,6 +37,30 @@ def test_a_blink_at_the_limit_is_still_hung(tmp_path):
         assert cgroups.under_oom(d)
     finally:
         t.join()
+
+
+def test_a_blink_below_the_limit_after_a_failed_charge_is_still_hung(tmp_path):
+    """The retried charge reclaimed more than AT_LIMIT_BYTES; the OOM killer is disabled
+    and a charge has failed at the limit: the cgroup is read again, and is hung."""
+    d = fake(tmp_path, LIMIT - 3 * (1 << 20), 0, failcnt=5)
+
+    def back_in_the_wait():
+        time.sleep(windows.OOM_BLINK / 4)
+        fake(tmp_path, LIMIT, 1, failcnt=6)
+
+    t = threading.Thread(target=back_in_the_wait)
+    t.start()
+    try:
+        assert cgroups.under_oom(d)
+    finally:
+        t.join()
+
+
+def test_failed_charges_with_the_oom_killer_on_are_read_once(tmp_path, monkeypatch):
+    reads = count_reads(monkeypatch)
+    assert not cgroups.under_oom(fake(tmp_path, LIMIT - 4 * (1 << 20), 0, failcnt=9,
+                                      disabled=0))
+    assert len(reads) == 1
 
 
 def count_reads(monkeypatch) -> list:

@@ -59,14 +59,12 @@ def under_oom(memory_dir: Path | None) -> bool:
     `under_oom` reads 0 (cgroup v1: mem_cgroup_oom_synchronize unmarks, the retried charge
     marks again). With several tasks at the limit (the workload's init and a unit's holder)
     a Docker tour read that blink as "not hung" once, its usage at the limit to the byte. So a
-    cgroup that sits at its limit is read again for `windows.OOM_BLINK` before it counts as
-    not blocked.
+    cgroup that may be blinking (`_may_blink`) is read again for `windows.OOM_BLINK` before
+    it counts as not blocked.
     """
     if _under_oom_now(memory_dir):
         return True
-    usage = read(memory_dir, "memory.usage_in_bytes")
-    limit = read(memory_dir, "memory.limit_in_bytes")
-    if usage is None or limit is None or int(limit) - int(usage) > AT_LIMIT_BYTES:
+    if not _may_blink(memory_dir):
         return False
     deadline = time.monotonic() + windows.OOM_BLINK
     while time.monotonic() < deadline:
@@ -80,6 +78,20 @@ def under_oom(memory_dir: Path | None) -> bool:
 #: blocked there leaves it within a page or two; a cgroup that holds its LIMIT units has more
 #: than 3 MiB free: base.room_bytes).
 AT_LIMIT_BYTES = 1 << 20
+
+
+def _may_blink(memory_dir: Path | None) -> bool:
+    """Return whether a task may be between two OOM waits of the cgroup: its usage sits at
+    the limit, or the OOM killer is disabled and some charge has failed at the limit
+    (`memory.failcnt`). The retried charge reclaims first (page cache, the workload's
+    mapped binary), so usage can dip more than `AT_LIMIT_BYTES` below the limit during a
+    blink: a Docker test under CPU load read a hung workload as not hung so, usage 2 units."""
+    usage = read(memory_dir, "memory.usage_in_bytes")
+    limit = read(memory_dir, "memory.limit_in_bytes")
+    if usage is not None and limit is not None and int(limit) - int(usage) <= AT_LIMIT_BYTES:
+        return True
+    disabled = "oom_kill_disable 1" in (read(memory_dir, "memory.oom_control") or "").splitlines()
+    return disabled and int(read(memory_dir, "memory.failcnt") or 0) > 0
 
 
 def _under_oom_now(memory_dir: Path | None) -> bool:

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 #: Poll interval for every wait (inspect, cgroup files, the workload's ack).
 POLL = 0.02
-#: `under_oom` of a cgroup at its limit is read again this long before it counts as 0: a
-#: task blocked there blinks out of the OOM wait at every uncharge in the cgroup and back in
-#: within microseconds on a quiet machine (cgroups.under_oom); 20 ms covers a loaded one.
-OOM_BLINK = 0.02
+#: `under_oom` of a cgroup that may be blinking is read again this long before it counts as
+#: 0: a task blocked there blinks out of the OOM wait at every uncharge in the cgroup and back
+#: in within microseconds on a quiet machine (cgroups.under_oom), but the retried charge
+#: reclaims first and can be preempted: 20 ms was not enough with two CPU hogs on the 2 cores
+#: (a hung workload read as not hung, 1 test run in 6). Paid only by a cgroup at its limit or
+#: one whose disabled OOM killer has failed a charge, i.e. one that is (or was) hung.
+OOM_BLINK = 0.25
 
 #: dockerd answers `ping`: measured < 1 s here (design §7 says "a few seconds").
 DAEMON_READY = 30.0
