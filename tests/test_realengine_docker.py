@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from dockproof.conformance import evidence
 from dockproof.conformance.adapter import Command, Config
 from dockproof.realengine.base import LABEL
 
@@ -108,7 +109,7 @@ def test_oom_kill_disable_hangs_at_the_limit(adapter):
     step(adapter, "alloc")
     assert step(adapter, "alloc").flags["usage"] == 2  # the limit is held, not exceeded
     seen = step(adapter, "alloc")
-    assert seen.status == "running" and seen.flags["hung"]
+    assert seen.status == "running" and seen.flags["hung"], (seen, evidence.collect(adapter))
     assert {"proc", "mem", "cpu"} <= seen.resources
     for verb in ("alloc", "write_mem"):  # S8: the container hangs; it acts no more
         refused = adapter.apply(Command(verb))
@@ -131,7 +132,7 @@ def test_the_hang_at_the_limit_comes_every_time(adapter):
             assert step(adapter, "alloc").flags["usage"] == units, attempt
         seen = step(adapter, "alloc")
         assert (seen.status, seen.flags["hung"], seen.flags["usage"]) == ("running", True, 2), \
-            f"attempt {attempt}: {seen}"
+            f"attempt {attempt}: {seen} {evidence.collect(adapter)}"
         assert step(adapter, "rm_force").status == "none"
 
 
