@@ -11,8 +11,7 @@ from dockproof.spec.properties import load_properties
 
 from helpers import ROOT, SEED, SEED_PROPS, run_cli
 
-CLAIMS = re.findall(r"^\| (S\d+) \|", (ROOT.parent / "shared/seed/claims.md").read_text(), re.M) \
-    if (ROOT.parent / "shared/seed/claims.md").exists() else [f"S{i}" for i in range(1, 17)]
+CLAIMS = re.findall(r"^\| (S\d+) \|", (ROOT / "docs/seed/claims.md").read_text(), re.M)
 MODEL = load_model(SEED)
 
 
