@@ -4,7 +4,7 @@ container (engine-facts §8.1): the adapter the recorded-refusal tests run with
 
 from __future__ import annotations
 
-from dockproof.adapters.reference import ReferenceAdapter
+from dockproof.sut.reference import ReferenceAdapter
 from dockproof.reference import Daemon, DockerError, Host
 
 

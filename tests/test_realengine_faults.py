@@ -24,12 +24,13 @@ from pathlib import Path
 
 import pytest
 
-from dockproof.conformance.adapter import Command, Config
-from dockproof.realengine import cgroups, image, windows
-from dockproof.realengine.base import LABEL
-from dockproof.realengine.daemon import PrivateDockerd, PrivatePodman
-from dockproof.realengine.procs import alive
-from dockproof.realengine.session import RunSession
+from dockproof.sut.contract import Command, Config
+from dockproof.sut.real import cgroups, image, windows
+from dockproof.sut.real.base import LABEL
+from dockproof.sut.real.dockerd import PrivateDockerd
+from dockproof.sut.real.podmanctx import PrivatePodman
+from dockproof.sut.real.procs import alive
+from dockproof.sut.real.session import RunSession
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -38,8 +39,8 @@ REPO = Path(__file__).resolve().parent.parent
 DRIVER = textwrap.dedent('''
     import sys
     from dockproof import cli
-    from dockproof.conformance.adapter import Command, Config
-    from dockproof.realengine.session import RunSession
+    from dockproof.sut.contract import Command, Config
+    from dockproof.sut.real.session import RunSession
 
     def register(sub):
         p = sub.add_parser("fault-drive")
@@ -51,10 +52,10 @@ DRIVER = textwrap.dedent('''
 
     def adapter_for(args):
         if args.engine == "docker":
-            from dockproof.adapters.docker import DockerAdapter
+            from dockproof.sut.real.docker import DockerAdapter
             return DockerAdapter(base_url=args.where, run_id=args.run_id)
-        from dockproof.adapters.podman import PodmanAdapter
-        from dockproof.realengine.daemon import PrivatePodman
+        from dockproof.sut.real.podman import PodmanAdapter
+        from dockproof.sut.real.podmanctx import PrivatePodman
         context = PrivatePodman(args.where, binary=args.podman_binary)
         return PodmanAdapter(context, run_id=args.run_id)
 
@@ -306,7 +307,7 @@ def own_dockerd():
 
 
 def cleanup_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "dockproof.realengine.cleanup", *args],
+    return subprocess.run([sys.executable, "-m", "dockproof.sut.real.cleanup", *args],
                           cwd=REPO, capture_output=True, text=True, timeout=120)
 
 
@@ -322,7 +323,7 @@ def test_daemon_killed_mid_run_lists_leftovers_and_cleanup_removes_them(tmp_path
         line = assert_one_error_line(
             err, f"the Docker daemon at {own_dockerd.base_url} stopped answering",
             f"1 container of run {run_id} could not be removed: dockproof-{run_id[:12]} (",
-            "python -m dockproof.realengine.cleanup --docker-host "
+            "python -m dockproof.sut.real.cleanup --docker-host "
             f"{own_dockerd.base_url} --run-id {run_id}")
         assert code == 3, err
         leftover_id = line.split(f"dockproof-{run_id[:12]} (")[1][:12]
@@ -468,7 +469,7 @@ def test_podman_process_that_hangs_or_dies(tmp_path, podman_engine, fault, says)
     run_id = uuid.uuid4().hex
     script = tmp_path / "driver.py"
     # The command window, short for the test (the driver runs run, stop, start, then pause).
-    script.write_text("from dockproof.realengine import windows\nwindows.COMMAND = 2.0\n"
+    script.write_text("from dockproof.sut.real import windows\nwindows.COMMAND = 2.0\n"
                       + DRIVER)
     proc = subprocess.Popen([sys.executable, str(script), "fault-drive", "podman", side.where,
                              run_id, "--podman-binary", str(wrapper)], cwd=REPO, text=True,

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from dockproof.adapters.reference import ReferenceAdapter
-from dockproof.conformance.adapter import RESOURCES, Adapter, Command, Config
+from dockproof.sut.reference import ReferenceAdapter
+from dockproof.sut.contract import RESOURCES, Adapter, Command, Config
 from dockproof.reference import Daemon, DockerError, Host, parse_policy
 
 RUN = frozenset(RESOURCES)

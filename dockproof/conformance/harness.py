@@ -30,7 +30,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from ..spec.model import Model
-from .adapter import Adapter, Observation, Outcome
+from ..sut.contract import Adapter, Observation, Outcome
 from .coverage import Coverage
 from .evidence import collect
 from .generate import Test, shortest_segment

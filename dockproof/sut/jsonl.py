@@ -16,9 +16,15 @@ import threading
 from collections import deque
 from typing import Any
 
-from dockproof.conformance.adapter import (OK, RESOURCES, STATUSES, Command, Observation,
-                                           Outcome)
 from dockproof.errors import UnavailableError
+from dockproof.sut.contract import (
+    OK,
+    RESOURCES,
+    STATUSES,
+    Command,
+    Observation,
+    Outcome,
+)
 
 _EOF = object()
 
