@@ -8,9 +8,9 @@ import re
 import pytest
 
 from dockproof.sut.reference import ReferenceAdapter
-from dockproof.sut.contract import Config, Observation
+from dockproof.sut.contract import Config, Inconclusive, Observation
 from dockproof.conformance.generate import minimum_resets, random_walk
-from dockproof.conformance.harness import Harness, Inconclusive
+from dockproof.conformance.harness import Harness
 from dockproof.conformance.mapping import compare, load_mapping
 from dockproof.conformance.oracle import Oracle
 from dockproof.conformance.pytest_plugin import (ConformanceFailure, ConformanceTest,

@@ -396,7 +396,7 @@ def exit_never_read(adapter, side, monkeypatch) -> None:
     The test holds the workload's FIFO open for reading (init, stopped, may have dropped its
     end), so the line is taken; nobody reads it, so the exit never comes.
     """
-    from dockproof.conformance.harness import Inconclusive
+    from dockproof.sut.contract import Inconclusive
 
     pid = side.state(adapter.name)[1]
     fifo = os.open(f"/proc/{pid}/root/dp/ctl", os.O_RDONLY | os.O_NONBLOCK)

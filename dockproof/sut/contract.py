@@ -2,9 +2,10 @@
 
 One Protocol, several transports (in-process Python, the reference interpreter, a `jsonl`
 subprocess, real engines), and the `Capabilities` an adapter declares instead of the harness
-guessing them from its class or module. The vocabulary is Docker's: statuses are `State.Status` words
-(plus ``"none"`` when no container exists, before `create` or after `rm`), commands are CLI
-verbs, and process-level stimuli are what the workload inside the container can be told to do.
+guessing them from its class or module. The vocabulary is Docker's: statuses are
+`State.Status` words (plus ``"none"`` when no container exists, before `create` or after
+`rm`), commands are CLI verbs, and process-level stimuli are what the workload inside the
+container can be told to do. This module imports nothing else of dockproof.
 
 Memory is counted in *units*: the harness tells the adapter how many units the container's limit
 and the host hold (``Config.memory`` and ``host_units``); an adapter maps a unit onto bytes.
@@ -97,6 +98,10 @@ class Outcome:
 
 
 OK = Outcome(True)
+
+
+class Inconclusive(Exception):
+    """Raised by an adapter that cannot tell what happened within its declared window."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,15 +25,8 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from dockproof.sut.contract import (
-    DAEMON_COMMANDS,
-    OK,
-    STIMULI,
-    Command,
-    Config,
-    Observation,
-    Outcome,
-)
+from dockproof.sut.contract import (DAEMON_COMMANDS, OK, STIMULI, Command, Config, Inconclusive,
+                                    Observation, Outcome)
 from dockproof.sut.real import cgroups, evidence, observe, procs, windows, workload
 from dockproof.sut.real.errors import EngineUnavailable
 from dockproof.sut.real.observe import Inspected
@@ -239,7 +232,6 @@ class RealAdapter(abc.ABC):
         elif procs.await_gone([ins.pid], windows.EXIT, windows.EXIT_POLL):
             # the model's exit step is the end of the process: a command that follows at
             # once must not overtake it (it would kill a live process instead)
-            from dockproof.conformance.harness import Inconclusive
             raise Inconclusive(f"the workload of {self.name} did not exit within "
                                f"{windows.EXIT:g}s of its exit command")
         return OK

@@ -17,13 +17,7 @@ from typing import Any, Iterator
 
 from dockproof.sut.contract import OK, Capabilities, Command, Config, Outcome
 from dockproof.sut.real import image, windows
-from dockproof.sut.real.base import (
-    LABEL,
-    RealAdapter,
-    Teardown,
-    memory_bytes,
-    split_policy,
-)
+from dockproof.sut.real.base import LABEL, RealAdapter, Teardown, memory_bytes, split_policy
 from dockproof.sut.real.dockerd import PrivateDockerd
 from dockproof.sut.real.errors import EngineUnavailable
 from dockproof.sut.real.observe import Inspected
