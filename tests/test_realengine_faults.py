@@ -4,8 +4,9 @@ Ctrl-C or SIGTERM mid-run, a dockerd killed mid-run, and the cleanup command's r
 container and a podman process that hangs or dies: test_realengine_hangs.py). Each test checks
 the ending (exit 3 and one message), that no container with the run's label is left, and
 that two bystanders — one without the label, one labelled with a different run id — are still
-there, running, untouched (same pid and start time). Runs that end the CLI way go through a driver script: `dockproof.cli.main` with a
-subcommand of the driver's own, in a subprocess, against a private engine.
+there, running, untouched (same pid and start time). Runs that end the CLI way go through a
+driver script (fault_drivers.py): `dockproof.cli.main` with a subcommand of the driver's own,
+in a subprocess, against a private engine.
 """
 
 from __future__ import annotations
