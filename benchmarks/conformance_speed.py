@@ -17,7 +17,7 @@ import statistics
 import time
 from pathlib import Path
 
-from dockproof.adapters.reference import ReferenceAdapter
+from dockproof.sut.reference import ReferenceAdapter
 from dockproof.conformance.generate import minimum_resets, random_walk, transition_tour
 from dockproof.conformance.harness import Harness
 from dockproof.conformance.oracle import Oracle

@@ -30,7 +30,7 @@ CYCLE = ("run", "write_fs", "pause", "unpause", "stop", "start", "restart", "kil
 
 def cycle(adapter, observe: bool) -> float:
     """Run `CYCLE` once on a reset adapter; return the seconds it took."""
-    from dockproof.conformance.adapter import Command, Config
+    from dockproof.sut.contract import Command, Config
 
     adapter.reset(8)
     t0 = time.perf_counter()
@@ -64,7 +64,7 @@ def sdk_ready(daemon) -> None:
     """Wait for the daemon as before: a docker SDK client per poll (the peer)."""
     import docker
 
-    from dockproof.realengine import windows
+    from dockproof.sut.real import windows
 
     deadline = time.monotonic() + windows.DAEMON_READY
     while time.monotonic() < deadline:
@@ -101,9 +101,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.rounds < 1:
         ap.error("--rounds: give N >= 1")
-    from dockproof.adapters.resolve import resolve
-    from dockproof.conformance.engines import engine_identity
     from dockproof.errors import DockproofError
+    from dockproof.sut.contract import capabilities_of
+    from dockproof.sut.registry import resolve
 
     try:
         factory = resolve(args.engine)
@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         print(exc.render(), file=sys.stderr)
         return exc.exit_code
     try:
-        name, version = engine_identity(adapter)
+        name, version = capabilities_of(adapter).identity(adapter)
         print(f"{name} {version}: {args.rounds} rounds of {len(CYCLE)} commands "
               f"({', '.join(CYCLE)})")
         observed, bare, inspections = steps(adapter, args.rounds)

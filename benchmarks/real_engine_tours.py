@@ -87,7 +87,7 @@ ENGINES = ("docker", "podman")
 BASE_LIMIT = 300.0
 SECONDS_PER_COMMAND = 2.0
 #: After its SIGINT, how long the child may take to remove its containers and stop its engine
-#: (realengine/windows.py: TEARDOWN 30 s + DAEMON_STOP 30 s + a command under way, COMMAND 60 s).
+#: (sut/real/windows.py: TEARDOWN 30 s + DAEMON_STOP 30 s + a command under way, COMMAND 60 s).
 GRACE = 150.0
 #: Stop the session after this many engine failures in a row (exit 3 from the child).
 MAX_ERRORS = 2
@@ -1245,7 +1245,7 @@ def check_args(args) -> None:
 
 
 def main(argv: list[str] | None = None, out=sys.stdout, err=sys.stderr) -> int:
-    from dockproof.adapters.resolve import resolve
+    from dockproof.sut.registry import resolve
     from dockproof.errors import DockproofError
 
     ap = parser()

@@ -44,9 +44,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     import docker
 
-    from dockproof.realengine import cgroups, image, windows
-    from dockproof.realengine.daemon import PrivateDockerd
-    from dockproof.realengine.errors import EngineUnavailable
+    from dockproof.sut.real import cgroups, image, windows
+    from dockproof.sut.real.dockerd import PrivateDockerd
+    from dockproof.sut.real.errors import EngineUnavailable
 
     daemon = PrivateDockerd(network="none")
     try:

@@ -2,7 +2,7 @@
 
     PYTHONPATH=. python scripts/record_events.py [--engine docker|podman|both] [--out DIR]
 
-Starts a private dockerd and/or a private Podman context (dockproof.realengine), drives one
+Starts a private dockerd and/or a private Podman context (dockproof.sut.real), drives one
 labelled container per scenario through the adapters, and writes the events that scenario
 produced to ``DIR/<engine>/<scenario>.jsonl`` (default DIR: tests/data/events), plus
 ``DIR/README.md`` with the scenarios and the exact engine versions. Docker lines are the
@@ -20,10 +20,11 @@ import threading
 import time
 from pathlib import Path
 
-from dockproof.conformance.adapter import Command, Config
-from dockproof.realengine import image
-from dockproof.realengine.daemon import PrivateDockerd, PrivatePodman
-from dockproof.realengine.errors import EngineUnavailable
+from dockproof.sut.contract import Command, Config
+from dockproof.sut.real import image
+from dockproof.sut.real.dockerd import PrivateDockerd
+from dockproof.sut.real.podmanctx import PrivatePodman
+from dockproof.sut.real.errors import EngineUnavailable
 
 C = Command
 #: name -> (description, steps). A step is a Command; each is applied, then settled.
@@ -118,7 +119,7 @@ def select_docker(events: list[dict], names: set[str]) -> list[dict]:
 
 def record_docker(out: Path) -> dict[str, list[str]]:
     """Record every scenario on a private dockerd; return the step notes per scenario."""
-    from dockproof.adapters.docker import DockerAdapter
+    from dockproof.sut.real.docker import DockerAdapter
 
     notes: dict[str, list[str]] = {}
     with PrivateDockerd() as daemon:
@@ -156,7 +157,7 @@ def record_daemon_restart(daemon: PrivateDockerd, out: Path) -> list[str]:
     Events are not persisted across a daemon restart (engine-facts §6.3), so a live stream
     collects the shutdown's events and a query after the restart collects the boot's.
     """
-    from dockproof.adapters.docker import DockerAdapter
+    from dockproof.sut.real.docker import DockerAdapter
 
     adapters = {label: DockerAdapter(daemon=daemon) for label in DAEMON_RESTART}
     notes, start = [], time.time()
@@ -193,7 +194,7 @@ def podman_events(context: PrivatePodman, offset: int, name: str) -> list[dict]:
 
 def record_podman(out: Path) -> dict[str, list[str]]:
     """Record every scenario in a private Podman context; return the step notes."""
-    from dockproof.adapters.podman import PodmanAdapter
+    from dockproof.sut.real.podman import PodmanAdapter
 
     notes: dict[str, list[str]] = {}
     with PrivatePodman() as context:

@@ -10,7 +10,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from dockproof.realengine.pytest_fixtures import (  # noqa: E402,F401
+from dockproof.sut.real.pytest_fixtures import (  # noqa: E402,F401
     docker_adapter,
     docker_engine,
     podman_adapter,

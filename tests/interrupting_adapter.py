@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import signal
 
-from dockproof.adapters.reference import ReferenceAdapter
+from dockproof.sut.reference import ReferenceAdapter
 
 AT = 40
 _count = {"n": 0}

@@ -1,11 +1,16 @@
 """A reference daemon that, as Podman 4.3 does, refuses to stop or restart a paused
 container (engine-facts §8.1): the adapter the recorded-refusal tests run with
-(`--adapter podmanlike_adapter:PodmanLikeAdapter`)."""
+(`--adapter podmanlike_adapter:PodmanLikeAdapter`).
+
+It declares its engine's name and version in its capabilities, as a user's ``module:Class``
+adapter would: the recorded divergences it is judged with name ``podmanlike``.
+"""
 
 from __future__ import annotations
 
-from dockproof.adapters.reference import ReferenceAdapter
 from dockproof.reference import Daemon, DockerError, Host
+from dockproof.sut.contract import Capabilities
+from dockproof.sut.reference import ReferenceAdapter
 
 
 class RefusesStopWhenPaused(Daemon):
@@ -21,7 +26,7 @@ class RefusesStopWhenPaused(Daemon):
 
 
 class PodmanLikeAdapter(ReferenceAdapter):
-    engine = ("podmanlike", "4.3")
+    capabilities = Capabilities(engine="podmanlike", version="4.3")
 
     def __init__(self, host_units: int = 20) -> None:
         super().__init__(host_units)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 import time
 
-from dockproof.realengine import cgroups, windows
+from dockproof.sut.real import cgroups, windows
 
 LIMIT = 22020096
 
@@ -86,8 +86,8 @@ def test_below_the_limit_is_read_once(tmp_path, monkeypatch):
 def test_paused_or_running_must_agree_with_the_freezer(monkeypatch):
     """A stale TaskPaused event after an unpause makes Docker say paused over a THAWED
     cgroup: the adapter does not call that quiescent (nor the reverse, nor FREEZING)."""
-    from dockproof.realengine.base import RealAdapter
-    from dockproof.realengine.observe import Inspected
+    from dockproof.sut.real.base import RealAdapter
+    from dockproof.sut.real.observe import Inspected
 
     freezer = {"state": "THAWED"}
     monkeypatch.setattr(cgroups, "of_pid", lambda pid, controller: f"/fake/{controller}")

@@ -7,17 +7,17 @@ import re
 
 import pytest
 
-from dockproof.adapters.reference import ReferenceAdapter
-from dockproof.conformance.adapter import Config, Observation
+from dockproof.sut.reference import ReferenceAdapter
+from dockproof.sut.contract import Config, Inconclusive, Observation
 from dockproof.conformance.generate import minimum_resets, random_walk
-from dockproof.conformance.harness import Harness, Inconclusive
+from dockproof.conformance.harness import Harness
 from dockproof.conformance.mapping import compare, load_mapping
 from dockproof.conformance.oracle import Oracle
 from dockproof.conformance.pytest_plugin import (ConformanceFailure, ConformanceTest,
                                                  run_conformance_test)
 from dockproof.conformance.stateful import run_hypothesis
 from dockproof.errors import InputError
-from dockproof.reference.mutants import MUTANTS
+from dockproof.sut.mutants import MUTANTS
 from dockproof.spec.loader import load_model
 
 from helpers import ROOT, SEED, edited_model, run_cli
@@ -203,7 +203,7 @@ class _Refuses(ReferenceAdapter):
 
     def apply(self, command):
         if command.verb == "write_fs":
-            from dockproof.conformance.adapter import Outcome
+            from dockproof.sut.contract import Outcome
             return Outcome(False, "read-only file system")
         return super().apply(command)
 
@@ -292,7 +292,7 @@ def test_cli_replays_a_check_trace(tmp_path):
     (["conform", "--adapter", "nosuch"], 2, "unknown adapter 'nosuch'"),
     (["conform", "--adapter", "mutant:stop_loses"], 2, "did you mean 'stop_loses_fs'"),
     (["conform", "--adapter", "nosuchmod:Thing"], 2, "no module 'nosuchmod'"),
-    (["conform", "--adapter", "dockproof.adapters.reference:Nope"], 2, "has no class 'Nope'"),
+    (["conform", "--adapter", "dockproof.sut.reference:Nope"], 2, "has no class 'Nope'"),
     (["replay", "--commands", "run -m 9u"], 2, "--commands"),
     (["replay", "--commands", "run; fly"], 2, "no command 'fly'"),
     (["replay"], 2, "give either a TRACE file or --commands"),

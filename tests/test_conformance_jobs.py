@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from dockproof.adapters.reference import ReferenceAdapter
+from dockproof.sut.reference import ReferenceAdapter
 from dockproof.conformance.generate import transition_tour
 from dockproof.conformance.harness import Harness
 from dockproof.conformance.oracle import Oracle

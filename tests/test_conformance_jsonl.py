@@ -8,8 +8,8 @@ import textwrap
 
 import pytest
 
-from dockproof.adapters.jsonl import JsonlAdapter
-from dockproof.conformance.adapter import Command, Config
+from dockproof.sut.jsonl import JsonlAdapter
+from dockproof.sut.contract import Command, Config
 from dockproof.errors import UnavailableError
 
 from helpers import ROOT, run_cli

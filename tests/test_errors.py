@@ -106,7 +106,7 @@ def test_workload_send_to_a_fifo_whose_reader_just_left(tmp_path, monkeypatch):
     delivered", not an exception that would end the run."""
     import os
 
-    from dockproof.realengine import workload
+    from dockproof.sut.real import workload
 
     (tmp_path / "dp").mkdir()
     fifo = tmp_path / "dp" / "ctl"

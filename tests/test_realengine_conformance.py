@@ -14,7 +14,8 @@ import json
 
 import pytest
 
-from dockproof.conformance import engines
+from dockproof.sut import factory
+from dockproof.sut.real import engines
 
 from helpers import ROOT, run_cli
 
@@ -31,9 +32,9 @@ def on_docker(docker_engine, monkeypatch):
 @pytest.fixture
 def on_podman(podman_engine, monkeypatch):
     """Make ``--adapter podman`` use the session's private context (with its image)."""
-    original = engines._start_podman
-    monkeypatch.setattr(engines, "_start_podman", lambda: podman_engine.context)
-    monkeypatch.setattr(engines.EngineFactory, "close", lambda self: None)
+    original = engines.start_podman
+    monkeypatch.setattr(engines, "start_podman", lambda: podman_engine.context)
+    monkeypatch.setattr(factory.AdapterFactory, "close", lambda self: None)
     yield podman_engine
     assert original is not None
 

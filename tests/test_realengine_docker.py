@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 
 from dockproof.conformance import evidence
-from dockproof.conformance.adapter import Command, Config
-from dockproof.realengine.base import LABEL
+from dockproof.sut.contract import Command, Config
+from dockproof.sut.real.base import LABEL
 
 #: Per-engine measured behaviour (engine-facts §4.1 and §8.3: Podman 4.3 loses OOMKilled).
 EXPECT = {"oom_killed_after_oom_kill": True}
@@ -167,7 +167,7 @@ def test_init_holds_its_fifo_open_and_no_line_is_lost(adapter):
     keep it."""
     import os
 
-    from dockproof.realengine import cgroups, workload
+    from dockproof.sut.real import cgroups, workload
 
     step(adapter, "run", Config(memory=4))
     pid = adapter._inspect().pid

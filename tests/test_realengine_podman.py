@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from dockproof.realengine.base import LABEL
+from dockproof.sut.real.base import LABEL
 from test_realengine_docker import (  # noqa: F401  (collected again, on Podman)
     test_child_exit_takes_init_down, test_create_start_stop_start_keeps_fs_data_loses_mem_data,
     test_exit_code, test_on_failure_2_restarts_twice, test_oom_kill_at_the_limit,

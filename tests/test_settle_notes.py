@@ -3,8 +3,8 @@ settle window ran out (no engine needed: a fake engine that never quiets down)."
 
 from __future__ import annotations
 
-from dockproof.realengine import base, windows
-from dockproof.realengine.observe import Inspected
+from dockproof.sut.real import base, windows
+from dockproof.sut.real.observe import Inspected
 
 
 class _Stuck(base.RealAdapter):

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from dockproof.adapters.reference import ReferenceAdapter
+from dockproof.sut.reference import ReferenceAdapter
 from dockproof.conformance import configs
 from dockproof.conformance.coverage import DIVERTED
 from dockproof.conformance.generate import transition_tour
@@ -41,11 +41,12 @@ FRESH = {"start", "restart", "create", "run", "rm", "rm_force", "daemon_restart"
 
 FAKE_ADAPTERS = '''
 import time
-from dockproof.adapters.reference import ReferenceAdapter
+from dockproof.sut.contract import Capabilities
+from dockproof.sut.reference import ReferenceAdapter
 
 class Limited(ReferenceAdapter):
     """The reference, with an engine's limit of automatic restarts in a row."""
-    consecutive_restarts = 3
+    capabilities = Capabilities(engine="reference", version="0", restarts_before_backoff=3)
 
 class Slow(ReferenceAdapter):
     """The reference at 20 commands a second: a run long enough to interrupt."""
@@ -190,11 +191,11 @@ def test_conform_jobs_takes_the_limit_from_the_adapter(fake_adapters, monkeypatc
 
 
 def test_docker_declares_its_back_off_and_podman_none():
-    from dockproof.adapters.docker import DockerAdapter
-    from dockproof.adapters.podman import PodmanAdapter
+    from dockproof.sut.real.docker import DockerAdapter
+    from dockproof.sut.real.podman import PodmanAdapter
 
-    assert DockerAdapter.consecutive_restarts == 4
-    assert getattr(PodmanAdapter, "consecutive_restarts", None) is None
+    assert DockerAdapter.capabilities_for(private=True).restarts_before_backoff == 4
+    assert PodmanAdapter.capabilities.restarts_before_backoff is None
 
 
 # -- the ledger --------------------------------------------------------------------------------

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import TextIO
 
 from ..outputs import run_meta
+from ..sut.contract import capabilities_of
+from ..sut.ownership import owned
 
 EPILOG = """adapters:
   reference        the reference interpreter (in-process)
@@ -20,7 +22,7 @@ EPILOG = """adapters:
                    run root, events file) and removes at the end
   exec:CMD         any program speaking the jsonl protocol on stdin/stdout
                    (docs/adapter-protocol.md), e.g. exec:"node examples/adapters/node/sut.js"
-  mutant:NAME      a deliberately broken reference daemon (dockproof.reference.mutants)
+  mutant:NAME      a deliberately broken reference daemon (dockproof.sut.mutants)
   module:Class     any importable Python class (or function) that returns an adapter
 
 recorded divergences (properties/divergences.toml beside the model, or --divergences):
@@ -155,29 +157,11 @@ def _common(p) -> None:
                    help="print the verdict of every step (pass / fail / inconclusive)")
 
 
-@contextlib.contextmanager
-def owned(adapter, err: TextIO):
-    """Own an adapter for one run: a real engine's run goes through `RunSession`, so that
-    Ctrl-C, SIGTERM or a dead daemon still remove what it created and name any leftovers;
-    any other adapter is simply closed at the end."""
-    if type(adapter).__module__.startswith(("dockproof.adapters.docker",
-                                             "dockproof.adapters.podman")):
-        from ..realengine.session import RunSession
-
-        with RunSession(adapter, err=err):
-            yield adapter
-        return
-    try:
-        yield adapter
-    finally:
-        adapter.close()
-
-
 def _setup(args):
     from .. import builtin
-    from ..adapters.resolve import resolve
     from ..engines.statespace import explore
     from ..spec.loader import load_model
+    from ..sut.registry import resolve
     from . import configs
     from .harness import Harness
     from .oracle import Oracle
@@ -332,9 +316,7 @@ def rerun_command(argv: list[str] | None, seed: int) -> str:
 
 
 def _identity(adapter) -> tuple[str, str]:
-    from .engines import engine_identity
-
-    return engine_identity(adapter)
+    return capabilities_of(adapter).identity(adapter)
 
 
 def _parallel(args, oracle, harness, factory, seed: int, err: TextIO):
@@ -348,10 +330,9 @@ def _parallel(args, oracle, harness, factory, seed: int, err: TextIO):
             adapters.append(stack.enter_context(owned(factory(), err)))
         if args.strategy == "tour":
             # An engine whose restart back-off grows (Docker) says how many automatic
-            # restarts in a row a piece may take: `consecutive_restarts` on the factory,
-            # as `unsupported`, or on the adapter class; none: no such limit.
-            limit = getattr(factory, "consecutive_restarts",
-                            getattr(adapters[0], "consecutive_restarts", None))
+            # restarts in a row a piece may take (`restarts_before_backoff` in its
+            # capabilities); none: no such limit.
+            limit = capabilities_of(adapters[0]).restarts_before_backoff
             test = split(oracle, test, max(50, test.steps // (4 * args.jobs) + 1),
                          restarts=limit)
         engine = _identity(adapters[0])

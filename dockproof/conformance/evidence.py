@@ -1,18 +1,16 @@
-"""Read the kernel's evidence for a divergence on a real engine (cgroup v1 files, /proc).
+"""Collect an adapter's evidence for a divergence: what it read of the engine at that moment.
 
-When a step diverges, the report shows what the kernel said at that moment, not only what the
-adapter concluded from it: the init process (`State.Pid`, ``/proc/PID``), its freezer state
-(``freezer.state``: THAWED = cpu), its memory cgroup (``memory.usage_in_bytes``: mem, and
-``under_oom`` from ``memory.oom_control``: the hang), its network namespace. An adapter may
-offer ``evidence() -> dict[str, str]`` itself; the real-engine adapters of
-`dockproof.realengine` are read here; any other adapter has none.
+An adapter may offer ``evidence() -> dict[str, str]``; the real-engine adapters read the
+kernel there (cgroup files, /proc; `dockproof.sut.real.evidence`) and say so in their
+capabilities (``kernel_evidence``): their readings keep their order (container, init process,
+cgroups, namespace); any other adapter's are sorted by name. An adapter without it has none.
 """
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
+
+from dockproof.sut.contract import capabilities_of
 
 
 def collect(adapter: Any) -> tuple[tuple[str, str], ...]:
@@ -21,80 +19,10 @@ def collect(adapter: Any) -> tuple[tuple[str, str], ...]:
     while getattr(adapter, "__wrapped__", None) is not None:
         adapter = adapter.__wrapped__
     own = getattr(adapter, "evidence", None)
+    if not callable(own):
+        return ()
     try:
-        if callable(own):
-            return tuple(sorted((str(k), str(v)) for k, v in own().items()))
-        if _is_real(adapter):
-            return tuple(_kernel(adapter))
+        readings = [(str(k), str(v)) for k, v in own().items()]
     except Exception as exc:  # noqa: BLE001 - evidence must never hide the divergence
         return (("evidence", f"could not be read: {exc}"),)
-    return ()
-
-
-def _is_real(adapter: Any) -> bool:
-    import sys
-
-    base = sys.modules.get("dockproof.realengine.base")
-    return base is not None and isinstance(adapter, base.RealAdapter)
-
-
-def _kernel(adapter: Any) -> list[tuple[str, str]]:
-    from dockproof.realengine import cgroups
-
-    ins = adapter._inspect()  # the engine's own view, read once more for the evidence
-    if ins is None:
-        return [("container", "none (the engine lists no such container)")]
-    pid = ins.pid
-    out = [("State.Status", ins.status), ("State.Pid", str(pid)),
-           ("State.OOMKilled", str(ins.oom_killed)), ("State.ExitCode", str(ins.exit_code))]
-    if pid <= 0 or not os.path.exists(f"/proc/{pid}"):
-        out.append((f"/proc/{pid}", "absent: no init process"))
-        return out
-    freezer = cgroups.of_pid(pid, "freezer")
-    memory = cgroups.of_pid(pid, "memory")
-    out.append((f"{freezer}/freezer.state" if freezer else "freezer cgroup",
-                cgroups.read(freezer, "freezer.state") or "absent"))
-    usage = cgroups.read(memory, "memory.usage_in_bytes")
-    out.append((f"{memory}/memory.usage_in_bytes" if memory else "memory cgroup",
-                f"{usage} bytes" if usage is not None else "absent"))
-    oom = cgroups.read(memory, "memory.oom_control") or ""
-    under = next((ln for ln in oom.splitlines() if ln.startswith("under_oom")), "absent")
-    out.append((f"{memory}/memory.oom_control" if memory else "memory.oom_control", under))
-    if memory is not None:
-        # the limit that binds: its own (-m), else the parent's (the harness's host)
-        for d in (memory, memory.parent):
-            limit = cgroups.read(d, "memory.limit_in_bytes")
-            used = cgroups.read(d, "memory.usage_in_bytes")
-            out.append((f"{d}/memory.limit_in_bytes, usage_in_bytes",
-                        f"{limit or 'absent'}, {used or 'absent'}"))
-        out += _processes(memory)
-    try:
-        same = os.stat(f"/proc/{pid}/ns/net").st_ino == os.stat("/proc/self/ns/net").st_ino
-        out.append((f"/proc/{pid}/ns/net", "the host's" if same else "its own namespace"))
-    except OSError as exc:
-        out.append((f"/proc/{pid}/ns/net", f"unreadable: {exc.strerror}"))
-    return out
-
-
-#: At most this many of a container's processes go into the evidence.
-PROCESSES = 8
-
-
-def _processes(memory) -> list[tuple[str, str]]:
-    """Return each process of a memory cgroup with its state and kernel wait channel (a task
-    asleep in the memcg OOM wait shows ``mem_cgroup_oom_synchronize``; D: uninterruptible)."""
-    from dockproof.realengine import cgroups
-
-    out = []
-    pids = (cgroups.read(memory, "cgroup.procs") or "").split()
-    for pid in pids[:PROCESSES]:
-        try:
-            stat = Path(f"/proc/{pid}/stat").read_text()
-            comm, state = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2]
-            wchan = Path(f"/proc/{pid}/wchan").read_text().strip() or "-"
-        except (OSError, ValueError, IndexError):
-            continue  # gone meanwhile
-        out.append((f"/proc/{pid}", f"{comm} state {state} wchan {wchan}"))
-    if len(pids) > PROCESSES:
-        out.append(("processes", f"{len(pids)} in all; the first {PROCESSES} shown"))
-    return out
+    return tuple(readings if capabilities_of(adapter).kernel_evidence else sorted(readings))

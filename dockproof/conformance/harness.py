@@ -30,17 +30,13 @@ from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from ..spec.model import Model
-from .adapter import Adapter, Observation, Outcome
+from ..sut.contract import Adapter, Inconclusive, Observation, Outcome
 from .coverage import Coverage
 from .evidence import collect
 from .generate import Test, shortest_segment
 from .known import Catalogue, applicable, explain
 from .mapping import Expected, Mismatch, compare
 from .oracle import Key, Oracle, Response, Segment, error_pattern
-
-
-class Inconclusive(Exception):
-    """Raised by an adapter that cannot tell what happened within its declared window."""
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,7 @@ from ..spec.expr import Expr, refs, to_python
 from ..spec.model import Model
 from ..spec.source import Source, read_toml
 from ..spec.types import BOOL, EnumType
-from .adapter import RESOURCES, STATUSES, Config, Observation
+from ..sut.contract import RESOURCES, STATUSES, Config, Observation
 from .mapping_config import ConfigReader
 
 FLAGS = ("hung", "usage", "mem_data", "fs_data", "oom_killed", "exit_code", "restart_count")

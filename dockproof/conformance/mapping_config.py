@@ -11,7 +11,7 @@ from typing import Any, Callable, Mapping
 
 from ..spec.expr import refs
 from ..spec.types import BoolType, EnumType, IntType
-from .adapter import Config
+from ..sut.contract import Config
 
 _CONFIG_FIELDS = ("memory", "oom_kill_disable", "restart")
 _POLICIES = ("no", "on-failure", "always", "unless-stopped")

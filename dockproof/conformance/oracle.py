@@ -19,7 +19,7 @@ from typing import Mapping, Sequence
 from ..engines.compiled import predicate
 from ..engines.statespace import StateSpace, explore
 from ..spec.model import Model
-from .adapter import Command
+from ..sut.contract import Command
 from .mapping import ConformanceMap, Expected, load_mapping
 
 Key = tuple[str, "int | None"]       # (verb, code): a command without its config

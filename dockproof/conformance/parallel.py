@@ -4,7 +4,7 @@ Each worker owns one adapter (one container at a time) made by the run's factory
 engines share the one private engine the factory started. Segments are independent (each
 starts with a reset), so workers take them in order from a shared queue. A long tour
 segment is cut into pieces first (`split`): each piece starts with a reset and the shortest
-commands to the state where it begins; an adapter with ``consecutive_restarts`` (Docker's
+commands to the state where it begins; an adapter with ``restarts_before_backoff`` (Docker's
 restart back-off) also gets pieces that take no more automatic restarts in a row than that.
 A segment that restarts the daemon runs alone (a daemon restart stops every container of
 the engine, other workers' too).
@@ -22,7 +22,7 @@ import time
 from dataclasses import replace
 from typing import Any, Callable
 
-from .adapter import DAEMON_COMMANDS
+from ..sut.contract import DAEMON_COMMANDS
 from .coverage import Coverage
 from .evidence import collect
 from .generate import Test
@@ -43,7 +43,7 @@ def split(oracle: Oracle, test: Test, size: int, restarts: int | None = None) ->
     """Cut segments longer than ``size`` steps at settled steps; prefix each later piece
     with the shortest commands from a reset to the state it starts in.
 
-    With ``restarts`` (an adapter's ``consecutive_restarts``), also cut a piece before a step
+    With ``restarts`` (an adapter's ``restarts_before_backoff``), also cut a piece before a step
     that would make it take more than ``restarts`` automatic restarts in a row (the model's
     `AUTO_RESTART` actions along the settle edges of its steps, counted since the piece's
     reset or its last accepted `BACKOFF_RESETS` command, prefix included): at the latest

@@ -25,7 +25,7 @@ import io
 from pathlib import Path
 from typing import Callable
 
-from .adapter import Adapter
+from ..sut.contract import Adapter
 
 _CACHE: dict[str, object] = {}
 
@@ -52,7 +52,7 @@ def run_conformance_test(adapter_factory: Callable[[], Adapter], model: str | Pa
                          examples: int = 100) -> None:
     """Run one strategy against a fresh adapter; raise `ConformanceFailure` on divergence.
 
-    >>> from dockproof.adapters.reference import ReferenceAdapter
+    >>> from dockproof.sut.reference import ReferenceAdapter
     >>> run_conformance_test(ReferenceAdapter, strategy="random", steps=200)
     """
     from .coverage import Coverage

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, Location
-from .adapter import Config
+from ..sut.contract import Config
 from .oracle import Key, Oracle, Segment, Step, segment_of
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Callable
 
 from ..errors import require
-from .adapter import Adapter
+from ..sut.contract import Adapter
 from .coverage import Coverage
 from .harness import Divergence, Harness
 from .oracle import Segment, Step

@@ -14,7 +14,7 @@ import os
 import time
 from pathlib import Path
 
-from dockproof.realengine import windows
+from dockproof.sut.real import windows
 
 #: One memory unit in bytes: `Config.memory` units are the container's `-m` (and
 #: `--memory-swap`, so no swap is used). A unit costs 8 MiB + ~0.33 MiB of holder processes

@@ -1,9 +1,10 @@
 """Deliberately broken variants of the reference interpreter: the conformance harness's teeth.
 
 Each mutant subclasses the reference `Daemon` (or its `Kernel` / restart manager) and breaks
-one rule of the seed; `MUTANTS` maps its name to ``(what is broken, adapter class)``. Like the
-reference itself, this module never imports the model or the engines: whether a mutant is
-caught is for the harness to find out.
+one rule of the seed; `MUTANTS` maps its name to ``(what is broken, adapter class)``, the
+reference adapter on the broken daemon (``--adapter mutant:NAME``). Like the reference itself,
+this module never imports the model or the engines: whether a mutant is caught is for the
+harness to find out.
 
 >>> sorted(MUTANTS)[:3]
 ['alloc_ignores_limit', 'child_exit_keeps_init', 'create_starts']
@@ -13,12 +14,11 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from dockproof.adapters.reference import ReferenceAdapter
-
-from .daemon import Daemon
-from .kernel import Host, Kernel
-from .restart import RestartManager
-from .signals import SIGKILL
+from dockproof.reference.daemon import Daemon
+from dockproof.reference.kernel import Host, Kernel
+from dockproof.reference.restart import RestartManager
+from dockproof.reference.signals import SIGKILL
+from dockproof.sut.reference import ReferenceAdapter
 
 
 class _Daemon(Daemon):

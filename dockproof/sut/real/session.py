@@ -12,7 +12,7 @@ the run's label (issue 6 item 7) and the session says what it removed and what i
 - Ctrl-C / SIGTERM / SIGHUP: one line ``dockproof: removed …`` on `err`, then the
   `KeyboardInterrupt` goes on to the CLI, which prints ``interrupted`` and exits 3;
 - `EngineUnavailable` (the daemon died, podman hung): it is raised again as one message that
-  also lists the leftovers and the `dockproof.realengine.cleanup` command that removes them.
+  also lists the leftovers and the `dockproof.sut.real.cleanup` command that removes them.
 
 The teardown itself runs with SIGINT deferred (a second Ctrl-C would otherwise abandon the
 containers halfway); it is bounded by `windows.TEARDOWN`, so it cannot hang. An `atexit` hook
@@ -28,8 +28,8 @@ import sys
 import threading
 from typing import Any, TextIO
 
-from dockproof.realengine.base import Teardown
-from dockproof.realengine.errors import EngineUnavailable
+from dockproof.sut.real.base import Teardown
+from dockproof.sut.real.errors import EngineUnavailable
 
 #: Signals that end a run like Ctrl-C does: a CI runner's cancel, a closed terminal.
 ENDING_SIGNALS = (signal.SIGTERM, signal.SIGHUP)

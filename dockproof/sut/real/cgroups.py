@@ -14,7 +14,7 @@ import os
 import time
 from pathlib import Path
 
-from dockproof.realengine import windows
+from dockproof.sut.real import windows
 
 ROOT = Path("/sys/fs/cgroup")
 #: Controllers a container's cgroup lives in, whose directories we create and remove.

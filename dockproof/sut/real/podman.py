@@ -14,12 +14,16 @@ from __future__ import annotations
 
 import json
 
-from dockproof.conformance.adapter import Command, Config, Outcome
-from dockproof.realengine import image, windows
-from dockproof.realengine.base import LABEL, RealAdapter, memory_bytes
-from dockproof.realengine.daemon import PrivatePodman
-from dockproof.realengine.errors import EngineUnavailable
-from dockproof.realengine.observe import Inspected
+from dockproof.sut.contract import Capabilities, Command, Config, Outcome
+from dockproof.sut.real import image, windows
+from dockproof.sut.real.base import LABEL, RealAdapter, memory_bytes
+from dockproof.sut.real.errors import EngineUnavailable
+from dockproof.sut.real.observe import Inspected
+from dockproof.sut.real.podmanctx import PrivatePodman
+
+#: Why Podman gets no `daemon_restart` (the coverage report quotes it).
+NO_DAEMON_RESTART_PODMAN = ("Podman is daemonless: there is no daemon to restart (its "
+                            "podman-restart.service at boot is not modelled)")
 
 #: Podman's status words (libpod/define/containerstate.go) in Docker's: "configured" prints
 #: as "created", Podman's "created" (runtime container made) as "initialized"; "stopped" is
@@ -39,6 +43,12 @@ VERBS = {
 }
 
 
+def client_version(adapter: "PodmanAdapter") -> str:
+    """Return the version of the podman the adapter's context runs."""
+    done = adapter.context.run(["version", "--format", "{{.Client.Version}}"])
+    return done.stdout.decode().strip() or "?"
+
+
 def error_text(stderr: bytes) -> str:
     """Return Podman's error message: its last "Error: " line, without that prefix."""
     lines = [ln for ln in stderr.decode(errors="replace").splitlines() if ln.strip()]
@@ -54,6 +64,10 @@ class PodmanAdapter(RealAdapter):
 
         adapter = PodmanAdapter(PrivatePodman())
     """
+
+    capabilities = Capabilities(engine="podman", version=client_version, kernel_evidence=True,
+                                needs_session=True,
+                                unsupported={"daemon_restart": NO_DAEMON_RESTART_PODMAN})
 
     def __init__(self, context: PrivatePodman, run_id: str | None = None,
                  image_name: str = "localhost/" + image.IMAGE) -> None:

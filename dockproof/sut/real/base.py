@@ -25,11 +25,11 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from dockproof.conformance.adapter import (DAEMON_COMMANDS, OK, STIMULI, Command, Config,
-                                           Observation, Outcome)
-from dockproof.realengine import cgroups, observe, procs, windows, workload
-from dockproof.realengine.errors import EngineUnavailable
-from dockproof.realengine.observe import Inspected
+from dockproof.sut.contract import (DAEMON_COMMANDS, OK, STIMULI, Command, Config, Inconclusive,
+                                    Observation, Outcome)
+from dockproof.sut.real import cgroups, evidence, observe, procs, windows, workload
+from dockproof.sut.real.errors import EngineUnavailable
+from dockproof.sut.real.observe import Inspected
 
 #: The label every container we create carries; cleanup acts only on containers with it.
 LABEL = "dockproof.run"
@@ -198,6 +198,10 @@ class RealAdapter(abc.ABC):
             self.host.remove()
         return teardown
 
+    def evidence(self) -> dict[str, str]:
+        """Return the kernel's readings for the container now, in reading order (`evidence`)."""
+        return dict(evidence.kernel(self._inspect()))
+
     # -- stimuli ------------------------------------------------------------------------------
 
     def _stimulus(self, command: Command, settled: Inspected | None = None) -> Outcome:
@@ -228,7 +232,6 @@ class RealAdapter(abc.ABC):
         elif procs.await_gone([ins.pid], windows.EXIT, windows.EXIT_POLL):
             # the model's exit step is the end of the process: a command that follows at
             # once must not overtake it (it would kill a live process instead)
-            from dockproof.conformance.harness import Inconclusive
             raise Inconclusive(f"the workload of {self.name} did not exit within "
                                f"{windows.EXIT:g}s of its exit command")
         return OK
@@ -340,7 +343,7 @@ class RealAdapter(abc.ABC):
 
     def cleanup_hint(self) -> str:
         """Return the command line that removes this run's containers later."""
-        argv = ["python", "-m", "dockproof.realengine.cleanup", *self._engine_argv(),
+        argv = ["python", "-m", "dockproof.sut.real.cleanup", *self._engine_argv(),
                 "--run-id", self.run_id]
         return " ".join(argv)
 
@@ -377,4 +380,4 @@ class RealAdapter(abc.ABC):
 
     @abc.abstractmethod
     def _engine_argv(self) -> list[str]:
-        """Return the `dockproof.realengine.cleanup` options that reach this engine."""
+        """Return the `dockproof.sut.real.cleanup` options that reach this engine."""

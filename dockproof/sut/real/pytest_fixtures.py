@@ -1,6 +1,6 @@
 """Pytest fixtures for real engines: import them into tests/conftest.py.
 
-    from dockproof.realengine.pytest_fixtures import (docker_adapter, docker_engine,
+    from dockproof.sut.real.pytest_fixtures import (docker_adapter, docker_engine,
                                                       podman_adapter, podman_engine)
 
 - ``docker_engine`` (session): a `PrivateDockerd` with the test image imported; an `Engine`.
@@ -23,9 +23,10 @@ from typing import Any, Callable, Iterator
 
 import pytest
 
-from dockproof.realengine import image
-from dockproof.realengine.daemon import PrivateDockerd, PrivatePodman
-from dockproof.realengine.errors import EngineUnavailable
+from dockproof.sut.real import image
+from dockproof.sut.real.dockerd import PrivateDockerd
+from dockproof.sut.real.errors import EngineUnavailable
+from dockproof.sut.real.podmanctx import PrivatePodman
 
 #: The host memory the adapters' parent cgroup gets, in units (8 MiB each: 256 MiB).
 HOST_UNITS = 32
@@ -59,13 +60,13 @@ def _prerequisites(binary: str) -> None:
 
 
 def _docker_adapter(daemon: PrivateDockerd, **kwargs: Any) -> Any:
-    from dockproof.adapters.docker import DockerAdapter
+    from dockproof.sut.real.docker import DockerAdapter
 
     return DockerAdapter(daemon=daemon, **kwargs)
 
 
 def _podman_adapter(context: PrivatePodman, **kwargs: Any) -> Any:
-    from dockproof.adapters.podman import PodmanAdapter
+    from dockproof.sut.real.podman import PodmanAdapter
 
     return PodmanAdapter(context, **kwargs)
 

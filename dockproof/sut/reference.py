@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Callable
 
-from dockproof.conformance.adapter import OK, Command, Observation, Outcome
 from dockproof.reference import Daemon, DockerError, Host
+from dockproof.sut.contract import OK, Capabilities, Command, Observation, Outcome
 
 NAME = "sut"
 IMAGE = "busybox"
@@ -20,12 +20,15 @@ IMAGE = "busybox"
 class ReferenceAdapter:
     """Drive one container of the reference `Daemon` (satisfies the `Adapter` Protocol).
 
-    >>> from dockproof.conformance.adapter import Command, Config
+    >>> from dockproof.sut.contract import Command, Config
     >>> a = ReferenceAdapter()
     >>> a.reset(10)
     >>> a.apply(Command("run", Config(memory=2))).ok, a.observe().status
     (True, 'running')
     """
+
+    #: Every command, ``daemon_restart`` included (the daemon is in this process).
+    capabilities = Capabilities(engine="reference", version="0")
 
     def __init__(self, host_units: int = 20) -> None:
         self.daemon = Daemon(Host(host_units))

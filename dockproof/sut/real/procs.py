@@ -13,7 +13,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from dockproof.realengine import windows
+from dockproof.sut.real import windows
 
 
 def cmdline(pid: int) -> bytes:

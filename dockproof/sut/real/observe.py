@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dockproof.conformance.adapter import Observation
-from dockproof.realengine import cgroups, workload
-from dockproof.realengine.errors import EngineUnavailable
+from dockproof.sut.contract import Observation
+from dockproof.sut.real import cgroups, workload
+from dockproof.sut.real.errors import EngineUnavailable
 
 #: Statuses for which `exit_code` is reported: the code of the run that ended.
 _ENDED = ("exited", "restarting", "dead")

@@ -1,9 +1,11 @@
 """The adapter contract: what every implementation under test offers the harness.
 
 One Protocol, several transports (in-process Python, the reference interpreter, a `jsonl`
-subprocess, real engines). The vocabulary is Docker's: statuses are `State.Status` words
-(plus ``"none"`` when no container exists, before `create` or after `rm`), commands are CLI
-verbs, and process-level stimuli are what the workload inside the container can be told to do.
+subprocess, real engines), and the `Capabilities` an adapter declares instead of the harness
+guessing them from its class or module. The vocabulary is Docker's: statuses are
+`State.Status` words (plus ``"none"`` when no container exists, before `create` or after
+`rm`), commands are CLI verbs, and process-level stimuli are what the workload inside the
+container can be told to do. This module imports nothing else of dockproof.
 
 Memory is counted in *units*: the harness tells the adapter how many units the container's limit
 and the host hold (``Config.memory`` and ``host_units``); an adapter maps a unit onto bytes.
@@ -12,7 +14,8 @@ and the host hold (``Config.memory`` and ``host_units``); an adapter maps a unit
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Protocol, runtime_checkable
+from types import MappingProxyType
+from typing import Any, Callable, Mapping, Protocol, runtime_checkable
 
 #: Commands a user gives through the daemon (the CLI verbs).
 USER_COMMANDS = frozenset(
@@ -97,6 +100,10 @@ class Outcome:
 OK = Outcome(True)
 
 
+class Inconclusive(Exception):
+    """Raised by an adapter that cannot tell what happened within its declared window."""
+
+
 @dataclass(frozen=True, slots=True)
 class Observation:
     """What the harness can see of the one container under test.
@@ -140,3 +147,72 @@ class Adapter(Protocol):
     def observe(self) -> Observation: ...
 
     def close(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What an adapter can do and needs, declared as its ``capabilities`` attribute or property.
+
+    - ``engine``: the engine's name for matching recorded divergences (``docker``,
+      ``podman``, ``reference``); empty: the adapter's class name.
+    - ``version``: the engine's version, or a callable taking the adapter and returning it
+      (a real engine asks its server, so the answer is read only when needed); ``"?"``
+      when unknown.
+    - ``unsupported``: command verb -> why the adapter cannot perform it; the test
+      generators leave those transitions out and the coverage report quotes the reason.
+    - ``restarts_before_backoff``: how many automatic restarts in a row the engine performs
+      before its restart back-off grows long (Docker: 4); a tour is cut into pieces that
+      take at most that many. ``None``: no such limit.
+    - ``kernel_evidence``: the adapter's ``evidence() -> dict[str, str]`` reads the kernel
+      (cgroup files, /proc) of its container; the report quotes it at a divergence.
+    - ``needs_session``: a run must own the adapter through a session that removes what it
+      created on Ctrl-C, SIGTERM or a dead engine and names any leftovers (`owned`); its
+      ``close()`` then returns a ``Teardown`` and it offers ``cleanup_hint()``.
+    - ``parallel_safe``: several adapters of one factory may run at once (``--jobs N``).
+
+    ``daemon_restart`` is possible unless it is among ``unsupported`` (`can_restart_daemon`).
+
+    >>> caps = Capabilities("demo", "1.0", {"daemon_restart": "no daemon"})
+    >>> caps.identity(object()), caps.can_restart_daemon
+    (('demo', '1.0'), False)
+    """
+
+    engine: str = ""
+    version: str | Callable[[Any], str] = "?"
+    unsupported: Mapping[str, str] = field(default_factory=dict)
+    restarts_before_backoff: int | None = None
+    kernel_evidence: bool = False
+    needs_session: bool = False
+    parallel_safe: bool = True
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "unsupported", MappingProxyType(dict(self.unsupported)))
+
+    @property
+    def can_restart_daemon(self) -> bool:
+        """Return whether ``daemon_restart`` is tested on this adapter."""
+        return "daemon_restart" not in self.unsupported
+
+    def identity(self, adapter: Any) -> tuple[str, str]:
+        """Return (engine name, version) of ``adapter``; a lazy version is read now."""
+        name = self.engine or type(adapter).__name__
+        version = self.version(adapter) if callable(self.version) else self.version
+        return name, str(version)
+
+
+#: What an adapter that declares nothing can do: every command, no evidence, no session.
+DEFAULT_CAPABILITIES = Capabilities()
+
+
+def capabilities_of(adapter: Any) -> Capabilities:
+    """Return the `Capabilities` an adapter (or adapter class) declares, else the defaults.
+
+    A wrapper (``__wrapped__``, as ``--jobs`` wraps each worker's adapter) is seen through.
+
+    >>> capabilities_of(object()).needs_session
+    False
+    """
+    while getattr(adapter, "__wrapped__", None) is not None:
+        adapter = adapter.__wrapped__
+    declared = getattr(adapter, "capabilities", None)
+    return declared if isinstance(declared, Capabilities) else DEFAULT_CAPABILITIES

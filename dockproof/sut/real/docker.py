@@ -12,14 +12,19 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any, Iterator
 
-from dockproof.conformance.adapter import OK, Command, Config, Outcome
-from dockproof.realengine import image, windows
-from dockproof.realengine.base import LABEL, RealAdapter, Teardown, memory_bytes, split_policy
-from dockproof.realengine.daemon import PrivateDockerd
-from dockproof.realengine.errors import EngineUnavailable
-from dockproof.realengine.observe import Inspected
+from dockproof.sut.contract import OK, Capabilities, Command, Config, Outcome
+from dockproof.sut.real import image, windows
+from dockproof.sut.real.base import LABEL, RealAdapter, Teardown, memory_bytes, split_policy
+from dockproof.sut.real.dockerd import PrivateDockerd
+from dockproof.sut.real.errors import EngineUnavailable
+from dockproof.sut.real.observe import Inspected
+
+#: Why the daemon at `DOCKER_HOST` gets no `daemon_restart` (the coverage report quotes it).
+NO_DAEMON_RESTART_HOST = ("the daemon at DOCKER_HOST is not the tool's to restart (unset "
+                          "DOCKER_HOST: dockproof then starts a private dockerd it can restart)")
 
 
 def _client(base_url: str | None):
@@ -53,6 +58,21 @@ def _reason(e: Exception) -> str:
     return (text.splitlines() or [type(e).__name__])[0][:200]
 
 
+def server_version(adapter: "DockerAdapter") -> str:
+    """Return the version the adapter's Docker daemon reports."""
+    return str(adapter.client.version().get("Version", "?"))
+
+
+#: On a private dockerd: at most 4 automatic restarts in a row per tour piece
+#: (`parallel.split`): the restart manager's delay doubles per restart from 100 ms up to
+#: 1 min (engine-facts §3.3, windows.RESTART), so 4 in a row wait <= 0.8 s; a user
+#: start/restart resets it.
+PRIVATE = Capabilities(engine="docker", version=server_version, restarts_before_backoff=4,
+                       kernel_evidence=True, needs_session=True)
+#: On the user's daemon (`DOCKER_HOST`): the same, without `daemon_restart`.
+SHARED = replace(PRIVATE, unsupported={"daemon_restart": NO_DAEMON_RESTART_HOST})
+
+
 class DockerAdapter(RealAdapter):
     """Drive one labelled container on a Docker daemon.
 
@@ -60,11 +80,6 @@ class DockerAdapter(RealAdapter):
 
         adapter = DockerAdapter(daemon=PrivateDockerd())
     """
-
-    #: At most this many automatic restarts in a row per tour piece (`parallel.split`): the
-    #: restart manager's delay doubles per restart from 100 ms up to 1 min (engine-facts §3.3,
-    #: windows.RESTART), so 4 in a row wait <= 0.8 s; a user start/restart resets it.
-    consecutive_restarts = 4
 
     def __init__(self, base_url: str | None = None, daemon: PrivateDockerd | None = None,
                  run_id: str | None = None, image_name: str = image.IMAGE) -> None:
@@ -76,6 +91,16 @@ class DockerAdapter(RealAdapter):
         self.base_url = url or os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
         self.image = image_name
         self.bridge = daemon is None or daemon.network == "bridge"
+
+    @staticmethod
+    def capabilities_for(private: bool) -> Capabilities:
+        """Return the capabilities on a private dockerd (``private``) or the user's daemon."""
+        return PRIVATE if private else SHARED
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """Return what this adapter declares: `daemon_restart` only on its own dockerd."""
+        return self.capabilities_for(self.daemon is not None)
 
     # -- commands ---------------------------------------------------------------------------
 

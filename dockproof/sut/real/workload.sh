@@ -4,7 +4,7 @@
 # The harness writes one line "SEQ VERB ARG" into the FIFO /dp/ctl (from the host, through
 # /proc/PID/root, so no exec process is charged to the container's memory cgroup) and waits
 # for "SEQ" to appear in /dp/ack. Verbs: alloc (hold one more memory unit), write_mem,
-# write_fs, exit CODE, child_exit CODE. See dockproof/realengine/workload.py.
+# write_fs, exit CODE, child_exit CODE. See dockproof/sut/real/workload.py.
 
 UNIT=${DP_UNIT_BYTES:-8388608}
 

@@ -16,9 +16,9 @@ import threading
 from collections import deque
 from typing import Any
 
-from dockproof.conformance.adapter import (OK, RESOURCES, STATUSES, Command, Observation,
-                                           Outcome)
 from dockproof.errors import UnavailableError
+from dockproof.sut.contract import (OK, RESOURCES, STATUSES, Command, Inconclusive, Observation,
+                                    Outcome)
 
 _EOF = object()
 
@@ -110,8 +110,7 @@ class JsonlAdapter:
         if not isinstance(reply, dict):
             raise self._fail(f"reply to {op} is not a JSON object: {line[:120]!r}")
         if "inconclusive" in reply:
-            from dockproof.conformance.harness import Inconclusive as Harnessed
-            raise Harnessed(f"{self.name}: {reply['inconclusive']}")
+            raise Inconclusive(f"{self.name}: {reply['inconclusive']}")
         return reply
 
     def _send(self, message: dict[str, Any]) -> None:

@@ -1,8 +1,8 @@
 """Remove the containers a dockproof run left behind, and nothing else.
 
-    python -m dockproof.realengine.cleanup --docker-host unix:///tmp/dockproof-d.X/docker.sock \\
+    python -m dockproof.sut.real.cleanup --docker-host unix:///tmp/dockproof-d.X/docker.sock \\
         --run-id 4ea38ed29f8f4846b01c3ef596800948
-    python -m dockproof.realengine.cleanup --podman-dir /tmp/dockproof-p.X --all-dockproof-runs
+    python -m dockproof.sut.real.cleanup --podman-dir /tmp/dockproof-p.X --all-dockproof-runs
 
 A run whose engine died (issue 6 item 7) ends with exit 3 and prints this command. Only
 containers carrying the label ``dockproof.run`` are touched: with ``--run-id`` only those whose
@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Iterable, TextIO
 
 from dockproof.errors import DockproofError
-from dockproof.realengine.base import LABEL, describe, host_cgroup
-from dockproof.realengine.errors import EngineUnavailable
+from dockproof.sut.real.base import LABEL, describe, host_cgroup
+from dockproof.sut.real.errors import EngineUnavailable
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +45,7 @@ class DockerEngine:
     """The cleanup's view of a Docker daemon (the docker SDK)."""
 
     def __init__(self, base_url: str) -> None:
-        from dockproof.adapters.docker import _client
+        from dockproof.sut.real.docker import _client
 
         self.base_url = base_url
         self.client = _client(base_url)
@@ -76,7 +76,7 @@ class PodmanEngine:
     """The cleanup's view of a private Podman context (its directory)."""
 
     def __init__(self, directory: Path) -> None:
-        from dockproof.realengine.daemon import PrivatePodman
+        from dockproof.sut.real.podmanctx import PrivatePodman
 
         if not (directory / "storage").is_dir():
             raise EngineUnavailable(f"{directory} holds no Podman storage")
@@ -123,7 +123,7 @@ def cleanup(engine: DockerEngine | PodmanEngine, run_ids: set[str] | None) -> li
 def parser() -> argparse.ArgumentParser:
     """Return the command line parser."""
     p = argparse.ArgumentParser(
-        prog="python -m dockproof.realengine.cleanup",
+        prog="python -m dockproof.sut.real.cleanup",
         description="Remove the containers dockproof runs left behind: only those carrying "
         f"the label {LABEL} (of one run, or of every run). Exit 0 done, 2 bad arguments, "
         "3 the engine does not answer.")

@@ -13,8 +13,8 @@ import shutil
 import tarfile
 from pathlib import Path
 
-from dockproof.realengine import workload
-from dockproof.realengine.errors import EngineUnavailable
+from dockproof.sut.real import workload
+from dockproof.sut.real.errors import EngineUnavailable
 
 IMAGE = "dockproof-busybox:latest"
 BUSYBOX = Path("/bin/busybox")

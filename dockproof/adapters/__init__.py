@@ -1,1 +1,0 @@
-"""Adapters: the transports that put an implementation behind the adapter contract."""
