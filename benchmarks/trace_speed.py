@@ -77,7 +77,7 @@ CHILD_TRACE = """
 import sys, time, resource
 from dockproof.offline.checker import Checker
 from dockproof.spec.loader import load_model
-c = Checker(load_model(sys.argv[1], lint=False)); c.automaton("docker")
+c = Checker(load_model(sys.argv[1])); c.automaton("docker")
 t0 = time.perf_counter()
 with open(sys.argv[2], "rb") as f:
     s, r = c.check(f, sys.argv[2])

@@ -9,8 +9,12 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from . import __version__
+from . import __version__, builtin
+from .check import raise_on_disagreement, run_check
 from .errors import DockproofError
+from .outputs import junit_xml, markdown_summary, sarif, write, write_json
+from .report import cases, summary_line, to_json, write_table, write_traces
+from .session import Session
 
 EXIT_CODES = """exit codes:
   0  everything as expected (every property PROVED or REFUTED as its catalogue expects)
@@ -74,8 +78,6 @@ def _ci_outputs(p) -> None:
 
 
 def write_ci_outputs(args, cases, command: str, title: str, headline: str) -> None:
-    from .outputs import junit_xml, markdown_summary, sarif, write, write_json
-
     if getattr(args, "junit", None):
         write(args.junit, junit_xml(cases, f"dockproof {command}"))
     if getattr(args, "sarif", None):
@@ -84,30 +86,20 @@ def write_ci_outputs(args, cases, command: str, title: str, headline: str) -> No
         write(args.summary, markdown_summary(cases, title, headline))
 
 
-def _model_name(path: Path) -> str:
-    from .spec.loader import load_model
-
-    return load_model(path, lint=False).name
-
-
 def cmd_check(args, out: TextIO, err: TextIO) -> int:
-    from . import builtin
-    from .check import raise_on_disagreement, run_check
-    from .report import to_json, write_table, write_traces
-
     model_path = builtin.resolve_model(args.model)
     engines = ("smt", "explicit") if args.engine == "both" else (args.engine,)
-    props = args.properties or builtin.catalogues_for(model_path, _model_name(model_path))
-    refinements = [] if args.properties else builtin.refinements_for(
-        model_path, _model_name(model_path))
-    report = run_check(model_path, props, engines, timeout=args.timeout,
+    session = Session.load(model_path)
+    name = session.model.name
+    props = args.properties or builtin.catalogues_for(model_path, name)
+    refinements = [] if args.properties else builtin.refinements_for(model_path, name)
+    report = run_check(session, props, engines, timeout=args.timeout,
                        max_states=args.max_states, max_k=args.max_k, bmc_depth=args.bmc_depth,
                        refinements=refinements)
     if args.trace_dir:
         written = write_traces(report, args.trace_dir)
         if not args.json:
             err.write(f"wrote {len(written)} traces to {args.trace_dir}\n")
-    from .report import cases, summary_line
     write_ci_outputs(args, cases(report), "check", f"dockproof check: {report.model.name}",
                      summary_line(report))
     if args.json:

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from . import __version__
-from .check import DISAGREE, Outcome, Report
+from .check import Assessment, Report
+from .verdict import Verdict
 
 _MARK = {True: "ok", False: "FAIL"}
 
@@ -47,13 +48,13 @@ def _expected(c) -> str:
     return "/".join(kinds) if kinds else "-"
 
 
-def _bound(o: Outcome) -> str:
+def _bound(o: Assessment) -> str:
     """Say what each engine's answer covers; the explicit state count is in the header."""
     return " | ".join("exhaustive" if r.bound.startswith("exhaustive") else r.bound
                       for r in o.results)
 
 
-def _explain(o: Outcome, out: TextIO) -> None:
+def _explain(o: Assessment, out: TextIO) -> None:
     out.write(f"\n{o.prop.id}: {o.verdict}, expected {o.prop.expect.upper()}"
               f"  ({o.prop.source})\n")
     if o.prop.doc:
@@ -61,13 +62,13 @@ def _explain(o: Outcome, out: TextIO) -> None:
     for r in o.results:
         if r.reason:
             out.write(f"  {r.engine}: {r.reason}\n")
-        if o.verdict == DISAGREE:
+        if o.verdict == Verdict.DISAGREE:
             out.write(f"  {r.engine}: {r.verdict} ({r.bound})\n")
     shown = next((r for r in o.results if r.traces), None)
     if shown is None:
         return
     for t in shown.traces:
-        kind = "witness" if o.verdict == "PROVED" else "counterexample"
+        kind = "witness" if o.verdict == Verdict.PROVED else "counterexample"
         out.write(f"  {kind} from {shown.engine}, {len(t)} steps: {t.title}\n")
         out.write("\n".join(t.render("    ")) + "\n")
 
@@ -103,7 +104,7 @@ def to_json(report: Report, argv: list[str] | None = None) -> dict[str, Any]:
     }
 
 
-def _result_json(o: Outcome) -> dict[str, Any]:
+def _result_json(o: Assessment) -> dict[str, Any]:
     return {
         "id": o.prop.id, "kind": o.prop.kind, "cites": list(o.prop.cites),
         "expect": o.prop.expect.upper(), "verdict": o.verdict, "ok": o.ok,

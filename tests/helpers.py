@@ -7,9 +7,10 @@ import io
 import tomllib
 from pathlib import Path
 
+from dockproof.analysis.lint import lint
 from dockproof.cli import main
+from dockproof.session import Session
 from dockproof.spec.loader import build_model
-from dockproof.spec.lint import lint_model
 from dockproof.spec.source import Source
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,9 +36,7 @@ def edited_model(path: Path, set_: dict | None = None, delete: list[str] | None 
             node = node[p]
         del node[last]
     src = Source(str(path), text, data)
-    model = build_model(src)
-    lint_model(model, src)
-    return model
+    return lint(Session(build_model(src), src)).model
 
 
 def run_cli(*argv: str) -> tuple[int, str, str]:

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from dockproof.check import run_check
+from dockproof.session import Session
 from dockproof.engines.compiled import compile_model, edge_predicate, predicate
 from dockproof.engines.encode import Encoding
 from dockproof.spec.loader import load_model
@@ -81,7 +82,7 @@ def test_transition_formulas_evaluate_alike(s, i):
 
 
 def test_engines_agree_on_every_property():
-    report = run_check(SEED, [SEED_PROPS, TEETH], ("smt", "explicit"))
+    report = run_check(Session.load(SEED), [SEED_PROPS, TEETH], ("smt", "explicit"))
     for o in report.outcomes:
         verdicts = {r.engine: r.verdict for r in o.results}
         assert len(set(verdicts.values())) == 1, f"{o.prop.id}: {verdicts}"
@@ -91,7 +92,7 @@ def test_engines_agree_on_every_property():
 
 @pytest.mark.parametrize("engine", ["smt", "explicit"])
 def test_every_teeth_property_is_refuted(engine):
-    report = run_check(SEED, [TEETH], (engine,))
+    report = run_check(Session.load(SEED), [TEETH], (engine,))
     ran = [o for o in report.outcomes if o.results[0].engine == engine]
     assert ran, "no teeth property ran"
     for o in ran:
@@ -106,7 +107,7 @@ def test_counterexamples_are_shortest_and_replay():
     depth = {}
     for i, s in enumerate(space.states):
         depth[s] = len(space.path_to(i)) - 1
-    report = run_check(SEED, [TEETH], ("smt", "explicit"))
+    report = run_check(Session.load(SEED), [TEETH], ("smt", "explicit"))
     names = [a.name for a in MODEL.actions]
     for o in report.outcomes:
         for r in o.results:

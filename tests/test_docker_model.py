@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from dockproof.check import run_check
+from dockproof.session import Session
 from dockproof.conformance.mapping import load_mapping
 from dockproof.engines.compiled import compile_model, predicate
 from dockproof.engines.statespace import explore
@@ -28,7 +29,7 @@ def space(model):
 
 
 def test_every_docker_property_comes_out_as_expected_on_both_engines():
-    report = run_check(MODEL, [ROOT / "properties" / "docker.toml",
+    report = run_check(Session.load(MODEL), [ROOT / "properties" / "docker.toml",
                                ROOT / "properties" / "docker-teeth.toml"], ("smt", "explicit"))
     bad = [(o.prop.id, o.verdict) for o in report.outcomes if not o.ok]
     assert not bad

@@ -64,7 +64,7 @@ def _checker():
         from dockproof.offline.checker import Checker
         from dockproof.spec.loader import load_model
 
-        _CHECKER["c"] = Checker(load_model(builtin.resolve_model("docker"), lint=False))
+        _CHECKER["c"] = Checker(load_model(builtin.resolve_model("docker")))
     return _CHECKER["c"]
 
 

@@ -23,7 +23,7 @@ PODMAN_LOGS = sorted((EVENTS / "podman").glob("*.jsonl"))
 
 @pytest.fixture(scope="module")
 def checker():
-    return Checker(load_model(ROOT / "model" / "docker.toml", lint=False))
+    return Checker(load_model(ROOT / "model" / "docker.toml"))
 
 
 def lines_of(path: Path) -> list[str]:

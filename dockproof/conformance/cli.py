@@ -160,14 +160,14 @@ def _common(p) -> None:
 def _setup(args):
     from .. import builtin
     from ..engines.statespace import explore
-    from ..spec.loader import load_model
+    from ..analysis.lint import load_checked
     from ..sut.registry import resolve
     from . import configs
     from .harness import Harness
     from .oracle import Oracle
 
     path = builtin.resolve_model(args.model)
-    model = load_model(path)
+    model = load_checked(path).model
     selection = configs.parse(getattr(args, "config", []), model)
     factory = resolve(args.adapter)
     oracle = Oracle(model, space=configs.restrict(explore(model), selection),

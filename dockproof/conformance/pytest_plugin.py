@@ -36,14 +36,14 @@ class ConformanceFailure(AssertionError):
 
 def _harness(model: str | Path | None):
     from .. import builtin
-    from ..spec.loader import load_model
+    from ..analysis.lint import load_checked
     from .harness import Harness
     from .oracle import Oracle
 
     path = builtin.resolve_model(None if model is None else str(model))
     key = str(Path(path).resolve())
     if key not in _CACHE:
-        _CACHE[key] = Harness(Oracle(load_model(path)))
+        _CACHE[key] = Harness(Oracle(load_checked(path).model))
     return _CACHE[key]
 
 

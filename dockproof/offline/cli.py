@@ -44,7 +44,7 @@ def cmd_trace(args, out: TextIO, err: TextIO) -> int:
     from ..spec.loader import load_model
     from .checker import Checker, open_lines
 
-    model = load_model(builtin.resolve_model(args.model), lint=False)
+    model = load_model(builtin.resolve_model(args.model))
     checker = Checker(model, args.vocab)
     stream = open_lines(args.log)
     try:

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import TextIO
 
-from ..engines.result import PROVED
+from ..verdict import Verdict
 
 
 def register(sub) -> None:
@@ -69,7 +69,7 @@ def cmd_refine(args, out: TextIO, err: TextIO) -> int:
     if disagree:
         raise InternalError("the engines disagree about the refinement, which is a bug in "
                             f"dockproof: {disagree}")
-    return 0 if all(r.verdict == PROVED for r in results) else 1
+    return 0 if all(r.verdict == Verdict.PROVED for r in results) else 1
 
 
 def _disagreement(results) -> str:

@@ -59,8 +59,11 @@ class Refinement:
         return None
 
 
-def load_refinement(path: str | Path, resolve) -> Refinement:
-    """Load a mapping file; ``resolve(name)`` turns a model name or path into a file."""
+def load_refinement(path: str | Path, resolve: Callable[[str], Path],
+                    load: Callable[[Path], Model] = load_model) -> Refinement:
+    """Load a mapping file; ``resolve(name)`` turns a model name or path into a file and
+    ``load(file)`` gives its model (a session passes its own model instead of a second
+    parse)."""
     src = read_toml(path)
     d = src.data
     src.check_keys(d, "", ("meta", "mapping", "actors", "sequences", "differences"),
@@ -70,8 +73,8 @@ def load_refinement(path: str | Path, resolve) -> Refinement:
                    required=("concrete", "abstract"))
     if meta.get("expect", "proved") not in ("proved", "refuted"):
         raise src.error("meta.expect", "DP115", "expect must be one of ('proved', 'refuted')")
-    conc = load_model(resolve(str(meta["concrete"])), lint=False)
-    abst = load_model(resolve(str(meta["abstract"])), lint=False)
+    conc = load(resolve(str(meta["concrete"])))
+    abst = load(resolve(str(meta["abstract"])))
     mapping = _mapping(src, src.table(d["mapping"], "mapping"), conc, abst)
     allowed = _allowed(src, src.table(d.get("actors", {}), "actors"), conc, abst)
     seqs = _sequences(src, src.table(d.get("sequences", {}), "sequences"), conc, abst)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..engines.statespace import StateSpace, explore
+from ..analysis.lint import load_checked
+from ..engines.statespace import StateSpace
 from ..errors import InputError, Location
-from ..spec.loader import load_model
 from ..spec.model import Model
 from . import states, views
 from .ir import Diagram
@@ -17,8 +17,9 @@ def build(model_path: Path, view: str = "lifecycle", config: str | None = None,
           state: str | None = None, depth: int = 2, trace: Path | None = None,
           collapse: str = "auto", space: StateSpace | None = None) -> Diagram:
     """Load the model, explore it, and build the asked-for view."""
-    model = load_model(model_path)
-    space = space or explore(model)
+    session = load_checked(model_path)
+    model = session.model
+    space = space or session.space()
     cfg = parse_config(model, config)
     if view == "lifecycle":
         if cfg:

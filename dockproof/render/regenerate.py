@@ -16,8 +16,7 @@ import sys
 from pathlib import Path
 
 from .. import builtin
-from ..engines.statespace import explore
-from ..spec.loader import load_model
+from ..analysis.lint import load_checked
 from ..spec.types import show
 from . import image, states, views
 from .build import write
@@ -59,8 +58,8 @@ def planned(root: Path | None = None) -> dict[str, tuple[Diagram, str]]:
     """Return {file name: (diagram, format)} for every diagram of every built-in model."""
     out: dict[str, tuple[Diagram, str]] = {}
     for path in builtin_models(root):
-        model = load_model(path)
-        space = explore(model)
+        session = load_checked(path)
+        model, space = session.model, session.space()
         life = views.lifecycle(model, space)
         for fmt, suffix in LIFECYCLE_FORMATS:
             out[f"{model.name}-lifecycle.{suffix}"] = (life, fmt)
@@ -86,8 +85,8 @@ def snippet(root: Path | None = None) -> str:
     """Return README-snippet.md: a section for the main README embedding the seed lifecycle."""
     from .mermaid import to_mermaid
     root = root or builtin.root()
-    model = load_model(root / "model" / "seed.toml")
-    mmd = to_mermaid(views.lifecycle(model, explore(model))).rstrip()
+    session = load_checked(root / "model" / "seed.toml")
+    mmd = to_mermaid(views.lifecycle(session.model, session.space())).rstrip()
     return f"""## The lifecycle at a glance
 
 `dockproof diagram` draws the seed model's lifecycle from its reachable state graph (every box

@@ -21,7 +21,7 @@ def parse_config(model: Model, text: str | None) -> dict[int, int] | None:
 
     >>> from dockproof.builtin import default_model
     >>> from dockproof.spec.loader import load_model
-    >>> parse_config(load_model(default_model(), lint=False), "restart=true")
+    >>> parse_config(load_model(default_model()), "restart=true")
     {2: True}
     """
     if text is None:

@@ -38,7 +38,7 @@ def resources(model: Model) -> tuple[str, ...]:
 
     >>> from dockproof.builtin import default_model
     >>> from dockproof.spec.loader import load_model
-    >>> resources(load_model(default_model(), lint=False))
+    >>> resources(load_model(default_model()))
     ('cpu', 'mem', 'net', 'proc', 'fs')
     """
     declared = model.conformance.get("resources")

@@ -6,10 +6,17 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..engines.result import UNKNOWN, Result
+from ..engines.base import ENGINES as PROPERTY_ENGINES
+from ..engines.base import EngineOptions, ExplicitEngine
+from ..engines.result import Result
+from ..engines.run import combine, decide, dispatch
+from ..session import Session
+from ..verdict import Verdict
 from .hostprops import HostProperty, load_host_properties
 from .instantiate import Host, instantiate, load_host
 from .local import build_tables
+from .parametric import Invariant, check, discover
+from .symcheck import check_host
 
 ENGINES = ("parametric", "symmetric", "explicit", "smt")
 #: The largest N the engines that work on the instantiated model run for under --engine all.
@@ -27,14 +34,13 @@ class HostReport:
     certificate: str = ""
     seconds: float = 0.0
 
-    def verdict(self, pid: str) -> str:
-        from ..check import combine
+    def verdict(self, pid: str) -> Verdict:
         return combine(self.results.get(pid, []))
 
     @property
     def exit_code(self) -> int:
         verdicts = {hp.prop.id: self.verdict(hp.prop.id) for hp in self.props}
-        if "DISAGREE" in verdicts.values():
+        if Verdict.DISAGREE in verdicts.values():
             return 3
         ok = all(verdicts[hp.prop.id] == hp.prop.expect.upper() for hp in self.props)
         return 0 if ok else 1
@@ -58,8 +64,10 @@ def run_host(host_path: Path, props_path: Path, n: int, engines: tuple[str, ...]
     shown = n if model is not None else min(n, 2)
     props = load_host_properties(props_path, model or instantiate(host, shown), shown)
     rep = HostReport(host, n, props)
-    for e in engines:
-        for r in _RUN[e](rep, host, model, props_path, max_states, timeout):
+    runs = dispatch(engines, {e: (lambda e=e: _RUN[e](rep, host, model, max_states, timeout))
+                              for e in _RUN})
+    for results in runs:
+        for r in results:
             rep.results.setdefault(r.prop, []).append(r)
     rep.seconds = time.perf_counter() - t0
     return rep
@@ -70,21 +78,18 @@ def _needs_model(engines, n: int) -> bool:
     return any(e != "parametric" for e in engines)
 
 
-def _parametric(rep, host, model, props_path, max_states, timeout):
-    from .parametric import Invariant, check, discover
-
+def _parametric(rep, host, model, max_states, timeout):
     t = build_tables(host)
     inv = discover(t)
     if not isinstance(inv, Invariant):
-        return [Result(hp.prop.id, UNKNOWN, "parametric", "-", 0.0, (), inv) for hp in rep.props]
+        return [Result(hp.prop.id, Verdict.UNKNOWN, "parametric", "-", 0.0, (), inv)
+                for hp in rep.props]
     rep.certificate = inv.describe(t)
     views: dict = {}
     return [check(hp, host, t, inv, views) for hp in rep.props]
 
 
-def _symmetric(rep, host, model, props_path, max_states, timeout):
-    from .symcheck import check_host
-
+def _symmetric(rep, host, model, max_states, timeout):
     ex, results = check_host(host, model, rep.n, rep.props, max_states)
     rep.warnings += ex.warnings
     rep.notes.append(f"symmetric: {ex.canonical:,} canonical states ({ex.concrete:,} states), "
@@ -92,25 +97,19 @@ def _symmetric(rep, host, model, props_path, max_states, timeout):
     return results
 
 
-def _explicit(rep, host, model, props_path, max_states, timeout):
-    from ..engines import explicit
-    from ..engines.statespace import StateBudgetExceeded, explore
-
-    try:
-        space = explore(model, max_states)
-    except StateBudgetExceeded as exc:
-        return [Result(hp.prop.id, UNKNOWN, "explicit", "-", 0.0, (), str(exc))
-                for hp in rep.props]
-    rep.notes.append(f"explicit: {len(space.states):,} states, {len(space.edges):,} edges")
-    return [explicit.check(hp.prop, space) for hp in rep.props if explicit.supports(hp.prop.kind)]
-
-
-def _smt(rep, host, model, props_path, max_states, timeout):
-    from ..engines.smt import SmtEngine, supports
-
-    hints = tuple(hp.prop.exprs["formula"] for hp in rep.props if hp.prop.kind == "invariant")
-    eng = SmtEngine(model, hints=hints, timeout=timeout)
-    return [eng.check(hp.prop) for hp in rep.props if supports(hp.prop.kind)]
+def _property_engine(name: str):
+    """Run one of the ordinary property engines on the instantiated model."""
+    def run(rep, host, model, max_states, timeout):
+        hints = tuple(hp.prop.exprs["formula"] for hp in rep.props
+                      if hp.prop.kind == "invariant")
+        engine = PROPERTY_ENGINES[name](Session(model), hints,
+                                        EngineOptions(timeout, max_states))
+        if isinstance(engine, ExplicitEngine):
+            sp = engine.space
+            rep.notes.append(f"explicit: {len(sp.states):,} states, {len(sp.edges):,} edges")
+        return [r for hp in rep.props for r in decide([engine], hp.prop)]
+    return run
 
 
-_RUN = {"parametric": _parametric, "symmetric": _symmetric, "explicit": _explicit, "smt": _smt}
+_RUN = {"parametric": _parametric, "symmetric": _symmetric,
+        "explicit": _property_engine("explicit"), "smt": _property_engine("smt")}

@@ -13,9 +13,10 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..analysis.lint import load_checked
 from ..errors import InputError, Location
 from ..spec.expr import And, Expr, Ite, Not, Or, Implies, Cmp, Arith, Ref, Scope
-from ..spec.loader import _cites, _literal, _name, _type, load_model
+from ..spec.loader import _cites, _literal, _name, _type
 from ..spec.model import Action, Assign, ErrorCase, Model, Variable
 from ..spec.source import Source, read_toml
 
@@ -76,7 +77,7 @@ def load_host(path: str | Path) -> Host:
     tpath = Path(src.path).parent / str(meta["template"])
     if not tpath.exists():
         raise src.error("host.template", "DP001", f"no such template model: {tpath}")
-    template = load_model(tpath)
+    template = load_checked(tpath).model
     shared = _shared(src, d.get("shared", {}), template)
     couplings = _couplings(src, d.get("couple", {}), template, shared)
     digest = hashlib.sha256((src.text + template.digest).encode()).hexdigest()[:16]

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from ..errors import did_you_mean
 from .expr import Const, Expr, Scope, coerce
 from .model import ACTORS, Action, Assign, ErrorCase, Model, Variable
 from .source import Source, read_toml
@@ -22,14 +23,9 @@ COMMAND_VERBS = ("create", "run", "start", "stop", "kill", "pause", "unpause", "
                  "child_exit")
 
 
-def load_model(path: str | Path, lint: bool = True) -> Model:
-    """Load, type-check and (by default) lint a model file."""
-    src = read_toml(path)
-    model = build_model(src)
-    if lint:
-        from .lint import lint_model
-        lint_model(model, src)
-    return model
+def load_model(path: str | Path) -> Model:
+    """Load and type-check a model file (no engine runs; the lint is `analysis.lint`)."""
+    return build_model(read_toml(path))
 
 
 def build_model(src: Source) -> Model:
@@ -167,14 +163,12 @@ def _action(src: Source, name: str, body: Any, scope: Scope,
     src.check_keys(body, key, _ACTION_KEYS, required=("actor", "guard", "effect"))
     actor = body["actor"]
     if actor not in ACTORS:
-        from ..errors import did_you_mean
         raise src.error(f"{key}.actor", "DP112", f"unknown actor '{actor}'",
                         did_you_mean(str(actor), ACTORS) or "actors: " + ", ".join(ACTORS))
     guard = src.expr(f"{key}.guard", body["guard"], scope)
     effect = _effect(src, body["effect"], f"{key}.effect", scope, variables)
     command = body.get("command")
     if command is not None and command not in COMMAND_VERBS:
-        from ..errors import did_you_mean
         raise src.error(f"{key}.command", "DP113", f"unknown command '{command}'",
                         did_you_mean(str(command), COMMAND_VERBS))
     code = body.get("code")
@@ -194,8 +188,7 @@ def _effect(src: Source, table: Any, key: str, scope: Scope,
         k = f"{key}.{var}"
         v = by_name.get(var)
         if v is None:
-            from ..errors import did_you_mean
-            raise src.error(k, "DP101", f"unknown variable '{var}'", did_you_mean(var, by_name))
+                raise src.error(k, "DP101", f"unknown variable '{var}'", did_you_mean(var, by_name))
         if v.is_param:
             raise src.error(k, "DP114", f"'{var}' is a parameter, fixed at creation: an action "
                             "cannot assign it")
@@ -210,8 +203,7 @@ def _effect_value(src: Source, value: Any, v: Variable, key: str, scope: Scope) 
         if value in v.type.members:
             return Const(v.type.members.index(value), v.type)
         if _IDENT.match(value) and value not in scope.names():
-            from ..errors import did_you_mean
-            raise src.error(key, "DP104", f"unknown {v.name} '{value}'",
+                raise src.error(key, "DP104", f"unknown {v.name} '{value}'",
                             did_you_mean(value, v.type.members)
                             or f"values: {', '.join(v.type.members)}")
     e = src.expr(key, value, scope, v.type)

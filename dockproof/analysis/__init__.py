@@ -1,0 +1,1 @@
+"""Analyses run on a loaded session (loading runs no engine; these may)."""
