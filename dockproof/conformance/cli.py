@@ -12,13 +12,14 @@ from typing import TextIO
 from ..adapters.resolve import resolve
 from ..cli import write_ci_outputs
 from ..errors import InputError
-from ..outputs import run_meta, write
+from ..outputs import run_meta
 from .execute import execute, replay
 from .harness import Run
 from .plan import STRATEGIES, RunPlan, plan_run
 from .render import (cases, divergence_itf, known_json, replay_command, step_line, to_json,
                      verdict_word, write_summary)
 from .replay import from_commands, from_itf
+from .report import exit_status, known_verdicts, write_transitions
 
 EPILOG = """adapters:
   reference        the reference interpreter (in-process)
@@ -277,31 +278,3 @@ def _parameters(args, plan: RunPlan) -> dict:
     if plan.catalogue is None:
         out["catalogue"] = None
     return out
-
-
-def write_transitions(path: Path, coverage) -> None:
-    """Write `Coverage.listing` as a tab-separated file with a header line."""
-    rows = coverage.listing()
-    lines = ["verdict\taction\tsource\ttarget"] + ["\t".join(r) for r in rows]
-    write(path, "\n".join(lines) + "\n")
-
-
-def known_verdicts(run: Run) -> dict | None:
-    """Return the recorded-divergence verdicts of the run's engine (None: no catalogue)."""
-    cat, engine = run.catalogue, run.engine
-    if cat is None:
-        return None
-    return {"engine": engine, "file": cat.path, "occurred": dict(sorted(cat.occurred.items())),
-            "entries": {e.id: e for e in cat.for_engine(engine)},
-            "stale": [e.id for e in cat.stale(engine)],
-            "unexercised": [e.id for e in cat.unexercised(engine)]}
-
-
-def exit_status(run: Run, verdicts: dict | None, allow_known: bool) -> int:
-    """Return 1 for a divergence, an inconclusive step, a stale entry or (without
-    ``allow_known``) a known divergence; 3 for a run interrupted before its end; else 0."""
-    if run.exit_code:
-        return run.exit_code
-    if verdicts is not None and verdicts["stale"]:
-        return 1
-    return 1 if run.known and not allow_known else 0
