@@ -18,13 +18,13 @@ from dataclasses import replace
 from typing import Any, Callable, TextIO
 
 from ..verdict import StepVerdict
+from . import parallel
 from .coverage import Coverage
 from .engines import engine_identity
 from .generate import Test, random_walk, top_up, transition_tour
 from .harness import Harness, JudgedStep, Run
 from .matrix import matrix
 from .oracle import Segment
-from .parallel import run_parallel, split
 from .plan import RunPlan
 from .stateful import run_hypothesis
 
@@ -128,7 +128,7 @@ def _parallel(plan: RunPlan, harness: Harness, factory, err: TextIO) -> Run:
             # as `unsupported`, or on the adapter class; none: no such limit.
             limit = getattr(factory, "consecutive_restarts",
                             getattr(adapters[0], "consecutive_restarts", None))
-            test = split(oracle, test, max(50, test.steps // (4 * plan.jobs) + 1),
+            test = parallel.split(oracle, test, max(50, test.steps // (4 * plan.jobs) + 1),
                          restarts=limit)
         engine = engine_identity(adapters[0])
         harness.engine = engine
@@ -138,9 +138,10 @@ def _parallel(plan: RunPlan, harness: Harness, factory, err: TextIO) -> Run:
                 return harness
             return Harness(oracle, known=harness.known.fresh() if harness.known else None,
                            engine=engine)
-        run = run_parallel(make, test, adapters, shrink=plan.shrink)
+        run = parallel.run_parallel(make, test, adapters, shrink=plan.shrink)
         return _top_up(plan, run,
-                       lambda t: run_parallel(make, t, adapters, shrink=plan.shrink))
+                       lambda t: parallel.run_parallel(make, t, adapters,
+                                                         shrink=plan.shrink))
 
 
 def _top_up(plan: RunPlan, run: Run, again: Callable[[Test], Run]) -> Run:

@@ -188,17 +188,15 @@ class Harness:
     # -- one segment ---------------------------------------------------------------------------
 
     def _segment(self, n: int, seg: Segment, adapter: Adapter, run: Run) -> Divergence | None:
-        o, cov = self.oracle, run.coverage
+        o = self.oracle
         adapter.reset(o.map.host_units)
         state = seg.initial
-        cov.visit(state)
-        trail: list[tuple[str | None, int]] = [(None, state)]
-        ignore: set[str] = set()  # fields a known divergence took out of this segment
+        run.coverage.visit(state)
+        walk = judge.Walk(n, seg, adapter, run.coverage, [(None, state)])
         for i, step in enumerate(seg.steps):
             hurried = i > 0 and not seg.steps[i - 1].settle
             try:
-                verdict, state, div = self.judge(n, i, seg, step, state, adapter, trail, cov,
-                                                 ignore, hurried)
+                verdict, state, div = self.judge(walk, i, step, state, hurried)
             except Inconclusive as exc:
                 self._emit(run, JudgedStep(n, i, str(o.command(state, step.key)),
                                            StepVerdict.INCONCLUSIVE, "", state, None, str(exc),
@@ -215,21 +213,18 @@ class Harness:
         if self.on_step is not None:
             self.on_step(v)
 
-    def judge(self, n: int, i: int, seg: Segment, step, state: int, adapter: Adapter,
-              trail: list, cov: Coverage, ignore: set[str] | None = None,
-              hurried: bool = False):
-        """Perform and judge step ``i`` of segment ``n`` from model state ``state``; return
-        (verdict, the synchronised state, the divergence or None). ``trail`` gets the
-        model's (action, state) steps; ``cov`` the transitions passed through; ``ignore``
-        the fields known divergences took out of the comparison (it may grow).
+    def judge(self, walk: judge.Walk, i: int, step, state: int, hurried: bool = False):
+        """Perform and judge step ``i`` of the walk's segment from model state ``state``;
+        return (verdict, the synchronised state, the divergence or None). The walk's trail
+        gets the model's (action, state) steps, its coverage the transitions passed through,
+        its ``ignore`` the fields a known divergence takes out of the comparison.
 
         ``hurried``: the previous command did not settle, so the implementation may or may
         not have taken its own internal steps (handled an exit, restarted) before this
         command arrived: the command is judged from each state the model reaches from
         ``state`` through internal actions, nearest first, and the first that explains the
         outcome and the observation is the one the model follows."""
-        o = self.oracle
-        ignore = set() if ignore is None else ignore
+        o, n, adapter, cov = self.oracle, walk.n, walk.adapter, walk.cov
         pres = o.closure(state) if hurried else ((state, ()),)
         # entries about the previous, unobserved step: what it did shows only now
         carried, self._carried = (self._carried if hurried else []), []
@@ -253,25 +248,25 @@ class Harness:
                                        o.space.states[pre], rp, count=False)
             dst, edges = o.primary(rp)
             cov.take(path + edges)
-            trail.extend((o.model.actions[e[1]].name, e[2]) for e in path + edges)
+            walk.follow(o, path + edges)
             return JudgedStep(n, i, str(cmd), StepVerdict.PASS, rp.kind, pre, dst,
-                               "not observed: the next command follows at once"), dst, None
+                              "not observed: the next command follows at once"), dst, None
         for pre, path, rp, problem in problems:
             match = None if problem else judge.match(o, judge.candidates(o, rp), observed,
-                                                  frozenset(ignore))
+                                                     frozenset(walk.ignore))
             if match is not None:
                 applicable(self.known, self.engine, step.key[0], o.space.states[pre], rp)
                 j, edges = match
                 cov.take(path + edges)
                 if not rp.accepted:
                     cov.refused(pre, step.key[0])
-                trail.extend((o.model.actions[e[1]].name, e[2]) for e in path + edges)
+                walk.follow(o, path + edges)
                 verdict = StepVerdict.INCONCLUSIVE if flagged else StepVerdict.PASS
                 return JudgedStep(n, i, str(cmd), verdict, rp.kind, pre, j,
-                                   unsure, readings), j, None
+                                  unsure, readings), j, None
         if flagged:
             return JudgedStep(n, i, str(cmd), StepVerdict.INCONCLUSIVE, r.kind, state, None,
-                               unsure, readings), state, None
+                              unsure, readings), state, None
         candidates = judge.candidates(o, r)
         reasons = judge.reasons(o, r, candidates, outcome, observed, bad_outcome)
         for pre, path, rp, _problem in problems:
@@ -279,23 +274,24 @@ class Harness:
                                  count=False)
             entries += [e for e in carried if e not in entries]
             hit = explain(entries, o, pre, rp, judge.candidates(o, rp),
-                          judge.outcome_field(rp, outcome), observed, frozenset(ignore))
+                          judge.outcome_field(rp, outcome), observed, frozenset(walk.ignore))
             if hit is not None:
                 cov.take(path)
-                trail.extend((o.model.actions[e[1]].name, e[2]) for e in path)
-                return self._known(hit, n, i, cmd, rp, pre, trail, cov, ignore, reasons)
+                walk.follow(o, path)
+                return self._known(hit, walk, i, cmd, rp, pre, reasons)
+        seg = walk.seg
         steps = seg.steps[:i + 1]
         div = Divergence(Segment(seg.initial, steps),
                          tuple(_commands(o, seg.initial, steps)), state, step.key, r,
                          tuple(c for c, _ in candidates), outcome, observed, tuple(reasons),
-                         tuple(trail))
+                         tuple(walk.trail))
         return JudgedStep(n, i, str(cmd), StepVerdict.FAIL, r.kind, state, None,
                           reasons[0]), state, div
 
-    def _known(self, hit, n: int, i: int, cmd, r: Response, state: int, trail: list,
-               cov: Coverage, ignore: set[str], reasons: list[str]):
+    def _known(self, hit, walk: judge.Walk, i: int, cmd, r: Response, state: int,
+               reasons: list[str]):
         """Record a step a recorded divergence explains; go on as the entry says."""
-        entry, j, edges = hit
+        entry, j, edges, n, cov = *hit, walk.n, walk.cov
         for eid in entry.id.split("+"):  # a combined entry (known._together) counts each
             self.known.occurred[eid] = self.known.occurred.get(eid, 0) + 1
             self.known.applied[eid] = self.known.applied.get(eid, 0) + 1
@@ -307,9 +303,9 @@ class Harness:
             return JudgedStep(n, i, str(cmd), StepVerdict.KNOWN, r.kind, state, None,
                               note), state, None
         if entry.then == "ignore":
-            ignore |= entry.fields
+            walk.ignore |= entry.fields
         cov.take(edges)
-        trail.extend((self.oracle.model.actions[e[1]].name, e[2]) for e in edges)
+        walk.follow(self.oracle, edges)
         return JudgedStep(n, i, str(cmd), StepVerdict.KNOWN, r.kind, state, j, note), j, None
 
     # -- shrinking -----------------------------------------------------------------------------

@@ -1,11 +1,32 @@
-"""Judge one step's answer against the model: the outcome's problem, the states the
-observation may show, the first that matches it, and the reasons a step diverged."""
+"""Judge one step's answer against the model: the segment it is part of (`Walk`), the
+outcome's problem, the states the observation may show, the first that matches it, and the
+reasons a step diverged."""
 
 from __future__ import annotations
 
-from .adapter import Observation, Outcome
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from .adapter import Adapter, Observation, Outcome
+from .coverage import Coverage
 from .mapping import Mismatch, compare
-from .oracle import Oracle, Response, error_pattern
+from .oracle import Edge, Oracle, Response, Segment, error_pattern
+
+
+@dataclass
+class Walk:
+    """One segment being run on an adapter: what the judge of each step reads and adds to."""
+
+    n: int                 # the segment's index in the test
+    seg: Segment           # its reset and steps (those run so far, for Hypothesis)
+    adapter: Adapter
+    cov: Coverage          # the transitions passed through
+    trail: list[tuple[str | None, int]]  # the model's (action, state) steps
+    ignore: set[str] = field(default_factory=set)  # fields known divergences took out
+
+    def follow(self, oracle: Oracle, edges: Iterable[Edge]) -> None:
+        """Add the model's steps along ``edges`` to the trail."""
+        self.trail.extend((oracle.model.actions[e[1]].name, e[2]) for e in edges)
 
 
 def outcome_problem(r: Response, outcome: Outcome, verb: str) -> str | None:
