@@ -16,7 +16,9 @@ walk and a Hypothesis test for it::
         model = "seed"          # a built-in model's name or a file; the default is seed
 
 A divergence fails the test with the expected-versus-observed report and the command that
-replays it.
+replays it. Both run the library's one path (`plan.plan_run`, `execute.execute`), as
+``dockproof conform`` does, without a catalogue of recorded divergences and without top-up
+rounds.
 """
 
 from __future__ import annotations
@@ -30,11 +32,8 @@ from .. import builtin
 from .adapter import Adapter
 from .engines import EngineFactory
 from .execute import execute
-from .plan import RunPlan, plan_run
+from .plan import STRATEGIES, RunPlan, plan_run
 from .render import write_summary
-
-#: The strategies a test may name (the matrix is a ``dockproof conform`` option only).
-STRATEGIES = ("tour", "random", "hypothesis")
 
 _CACHE: dict[str, RunPlan] = {}
 
@@ -61,7 +60,7 @@ def run_conformance_test(adapter_factory: Callable[[], Adapter], model: str | Pa
     >>> run_conformance_test(ReferenceAdapter, strategy="random", steps=200)
     """
     if strategy not in STRATEGIES:
-        raise ValueError(f"unknown strategy {strategy!r}: tour, random or hypothesis")
+        raise ValueError(f"unknown strategy {strategy!r}: {', '.join(STRATEGIES)}")
     name = getattr(adapter_factory, "__qualname__", repr(adapter_factory))
     plan = replace(_plan(model), adapter=name, strategy=strategy, seed=seed, steps=steps,
                    examples=examples)
