@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import re
+from dataclasses import replace
 
 import pytest
 
 from dockproof.sut.reference import ReferenceAdapter
-from dockproof.sut.contract import Config, Inconclusive, Observation
+from dockproof.sut.contract import Config, Observation, Outcome
+from dockproof.conformance.coverage import Coverage
 from dockproof.conformance.generate import minimum_resets, random_walk
-from dockproof.conformance.harness import Harness
+from dockproof.conformance.harness import Harness, Inconclusive, Run
 from dockproof.conformance.mapping import compare, load_mapping
 from dockproof.conformance.oracle import Oracle
 from dockproof.conformance.pytest_plugin import (ConformanceFailure, ConformanceTest,
                                                  run_conformance_test)
+from dockproof.conformance.render import SHOWN_UNSURE, to_json, write_summary
 from dockproof.conformance.stateful import run_hypothesis
 from dockproof.errors import InputError
 from dockproof.sut.mutants import MUTANTS
 from dockproof.spec.loader import load_model
+from dockproof.verdict import StepVerdict
 
 from helpers import ROOT, SEED, edited_model, run_cli
 
@@ -168,12 +174,8 @@ class _FlaggedWhy(ReferenceAdapter):
 
 
 def test_an_inconclusive_step_says_what_was_outstanding(oracle, tour):
-    import io
-
-    from dockproof.conformance.render import SHOWN_UNSURE, to_json, write_summary
-
     run = Harness(oracle).run(tour, _FlaggedWhy())
-    unsure = [v for v in run.verdicts if v.verdict == "inconclusive"]
+    unsure = [v for v in run.verdicts if v.verdict is StepVerdict.INCONCLUSIVE]
     assert len(unsure) == run.inconclusive > SHOWN_UNSURE
     assert {v.note for v in unsure} == {
         "the adapter's time window elapsed: the freezer does not agree"}
@@ -194,7 +196,7 @@ def test_an_inconclusive_step_says_what_was_outstanding(oracle, tour):
     assert f"... and {len(unsure) - SHOWN_UNSURE} more inconclusive steps" in out.getvalue()
     assert out.getvalue().count("\n    kernel: freezer.state: FREEZING\n") == SHOWN_UNSURE
     plain = Harness(oracle).run(tour, _Flagged())  # a flag without words
-    assert {v.note for v in plain.verdicts if v.verdict == "inconclusive"} == {
+    assert {v.note for v in plain.verdicts if v.verdict is StepVerdict.INCONCLUSIVE} == {
         "the adapter's time window elapsed"}
 
 
@@ -203,7 +205,6 @@ class _Refuses(ReferenceAdapter):
 
     def apply(self, command):
         if command.verb == "write_fs":
-            from dockproof.sut.contract import Outcome
             return Outcome(False, "read-only file system")
         return super().apply(command)
 
@@ -303,8 +304,6 @@ def test_cli_bad_input(argv, code, text):
 
 
 def test_cli_help_mentions_every_option():
-    import contextlib
-    import io
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf), pytest.raises(SystemExit):
         run_cli("conform", "--help")
@@ -332,12 +331,6 @@ def test_summary_of_a_tour_with_nothing_to_drive(oracle, tour):
     """A configuration whose transitions the adapter cannot drive (Podman's invalid
     configurations: no daemon to restart) has a tour of refusal probes only, lower bound 0;
     its summary says so without a ratio."""
-    import io
-    from dataclasses import replace
-
-    from dockproof.conformance.coverage import Coverage
-    from dockproof.conformance.harness import Run
-    from dockproof.conformance.render import write_summary
 
     test = replace(tour, stats={**tour.stats, "bound": 0, "min_resets": 0})
     out = io.StringIO()

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from dockproof.sut.reference import ReferenceAdapter
 from dockproof.conformance.generate import random_walk
 from dockproof.conformance.harness import Harness
 from dockproof.conformance.oracle import Oracle
 from dockproof.conformance.stateful import run_hypothesis
 from dockproof.sut.mutants import MUTANTS
-
 
 # Where each mutant's broken rule shows: in a state satisfying the predicate (over the
 # model's variables), when one of the actions (if given) is taken from it, or any command
@@ -80,5 +80,4 @@ def test_hypothesis_shrinks_mutant_to_a_shortest_trace(oracle, name):
 
 
 def test_the_reference_itself_is_not_a_mutant(oracle, tour):
-    from dockproof.sut.reference import ReferenceAdapter
     assert Harness(oracle).run(tour, ReferenceAdapter()).divergence is None

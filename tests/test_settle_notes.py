@@ -3,6 +3,10 @@ settle window ran out (no engine needed: a fake engine that never quiets down)."
 
 from __future__ import annotations
 
+import threading
+
+from dockproof.conformance.evidence import collect
+from dockproof.conformance.parallel import _Stoppable
 from dockproof.sut.real import base, windows
 from dockproof.sut.real.observe import Inspected
 
@@ -48,11 +52,6 @@ def test_settle_names_what_it_waited_for(monkeypatch):
 def test_the_kernel_evidence_sees_through_the_parallel_wrapper():
     """--jobs wraps each worker's adapter: its divergences and inconclusive steps must still
     carry the kernel's evidence (a wrapped real adapter once gave none)."""
-    import threading
-
-    from dockproof.conformance.evidence import collect
-    from dockproof.conformance.parallel import _Stoppable
-
     raw = _Stuck("exited")
     readings = collect(raw)
     assert ("State.Status", "exited") in readings and ("/proc/0", "absent: no init process") \

@@ -17,6 +17,7 @@ from ..engines.statespace import StateSpace
 from ..errors import InputError, did_you_mean
 from ..spec.model import Model
 from ..spec.types import BoolType, EnumType
+from .mapping_config import _toml_key
 
 
 def parse(items: Sequence[str], model: Model) -> dict[int, frozenset]:
@@ -55,8 +56,6 @@ def _value(p, text: str, item: str):
 
 def describe(selection: dict[int, frozenset], model: Model) -> str:
     """Return the restriction as ``name=v|w`` words (empty: every configuration)."""
-    from .mapping_config import _toml_key
-
     words = []
     for p in model.params:
         if p.slot in selection:

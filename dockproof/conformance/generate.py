@@ -16,6 +16,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from .coverage import missed
 from .oracle import Key, Oracle, Segment, Step, segment_of
 
 RESET = -1  # the reset node of the planning graph
@@ -218,8 +219,6 @@ def top_up(oracle: Oracle, covered: set) -> Test:
     commands that lead into its source, settled). A tour can miss some when the
     implementation's timing chose another of the states the model allows (e.g. it handled
     an exit before the next command came), which took it off the plan's path."""
-    from .coverage import missed
-
     dist, prev = oracle.distances(list(oracle.space.initial))
     wanted: dict[tuple[int, Key | None], None] = {}
     for e in missed(oracle, covered, dist):

@@ -30,23 +30,29 @@ from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from ..spec.model import Model
-from ..sut.contract import Adapter, Inconclusive, Observation, Outcome
+from ..verdict import StepVerdict
+from ..sut.contract import Adapter, Observation, Outcome
 from .coverage import Coverage
 from .evidence import collect
 from .generate import Test, shortest_segment
+from . import judge
 from .known import Catalogue, applicable, explain
-from .mapping import Expected, Mismatch, compare
-from .oracle import Key, Oracle, Response, Segment, error_pattern
+from .mapping import Expected
+from .oracle import Key, Oracle, Response, Segment
+
+
+class Inconclusive(Exception):
+    """Raised by an adapter that cannot tell what happened within its declared window."""
 
 
 @dataclass(frozen=True)
-class StepVerdict:
+class JudgedStep:
     """One judged step."""
 
     segment: int
     index: int
     command: str
-    verdict: str  # pass | fail | inconclusive | known
+    verdict: StepVerdict
     kind: str     # the model's answer: ok | triggered | refused | quiet
     state: int    # model state before the command
     after: int | None
@@ -84,7 +90,7 @@ class Run:
     """The result of running a test: verdicts, the first divergence, coverage."""
 
     test: Test
-    verdicts: list[StepVerdict] = field(default_factory=list)
+    verdicts: list[JudgedStep] = field(default_factory=list)
     divergence: Divergence | None = None
     original: Divergence | None = None  # the divergence as first met, before shrinking
     coverage: Coverage | None = None
@@ -93,19 +99,23 @@ class Run:
     #: Set when Ctrl-C / SIGTERM ended the run early (what ended it): the verdicts are the
     #: steps run before it, and no verdict of the whole test can be given.
     interrupted: str | None = None
+    #: The (name, version) of the engine judged, and the recorded divergences with the
+    #: counts this run gave them (None: judged without a catalogue).
+    engine: tuple[str, str] = ("", "")
+    catalogue: Catalogue | None = None
 
     @property
     def inconclusive(self) -> int:
-        return sum(v.verdict == "inconclusive" for v in self.verdicts)
+        return sum(v.verdict is StepVerdict.INCONCLUSIVE for v in self.verdicts)
 
     @property
     def passed(self) -> int:
-        return sum(v.verdict == "pass" for v in self.verdicts)
+        return sum(v.verdict is StepVerdict.PASS for v in self.verdicts)
 
     @property
-    def known(self) -> list[StepVerdict]:
+    def known(self) -> list[JudgedStep]:
         """Return the steps a recorded divergence explained (``note``: the entry's id)."""
-        return [v for v in self.verdicts if v.verdict == "known"]
+        return [v for v in self.verdicts if v.verdict is StepVerdict.KNOWN]
 
     @property
     def exit_code(self) -> int:
@@ -131,7 +141,7 @@ class _Abandon(Exception):
 class Harness:
     """Judge adapters against one model's oracle."""
 
-    def __init__(self, oracle: Oracle, on_step: Callable[[StepVerdict], None] | None = None,
+    def __init__(self, oracle: Oracle, on_step: Callable[[JudgedStep], None] | None = None,
                  shrink_budget: int = 256, known: Catalogue | None = None,
                  engine: tuple[str, str] = ("", "")) -> None:
         self.oracle = oracle
@@ -178,47 +188,43 @@ class Harness:
     # -- one segment ---------------------------------------------------------------------------
 
     def _segment(self, n: int, seg: Segment, adapter: Adapter, run: Run) -> Divergence | None:
-        o, cov = self.oracle, run.coverage
+        o = self.oracle
         adapter.reset(o.map.host_units)
         state = seg.initial
-        cov.visit(state)
-        trail: list[tuple[str | None, int]] = [(None, state)]
-        ignore: set[str] = set()  # fields a known divergence took out of this segment
+        run.coverage.visit(state)
+        walk = judge.Walk(n, seg, adapter, run.coverage, [(None, state)])
         for i, step in enumerate(seg.steps):
             hurried = i > 0 and not seg.steps[i - 1].settle
             try:
-                verdict, state, div = self.judge(n, i, seg, step, state, adapter, trail, cov,
-                                                 ignore, hurried)
+                verdict, state, div = self.judge(walk, i, step, state, hurried)
             except Inconclusive as exc:
-                self._emit(run, StepVerdict(n, i, str(o.command(state, step.key)),
-                                            "inconclusive", "", state, None, str(exc),
-                                            collect(adapter)))
+                self._emit(run, JudgedStep(n, i, str(o.command(state, step.key)),
+                                           StepVerdict.INCONCLUSIVE, "", state, None, str(exc),
+                                           collect(adapter)))
                 return None
             self._emit(run, verdict)
-            if div is not None or verdict.verdict != "pass" and verdict.after is None:
+            if div is not None or verdict.verdict is not StepVerdict.PASS \
+                    and verdict.after is None:
                 return div
         return None
 
-    def _emit(self, run: Run, v: StepVerdict) -> None:
+    def _emit(self, run: Run, v: JudgedStep) -> None:
         run.verdicts.append(v)
         if self.on_step is not None:
             self.on_step(v)
 
-    def judge(self, n: int, i: int, seg: Segment, step, state: int, adapter: Adapter,
-              trail: list, cov: Coverage, ignore: set[str] | None = None,
-              hurried: bool = False):
-        """Perform and judge step ``i`` of segment ``n`` from model state ``state``; return
-        (verdict, the synchronised state, the divergence or None). ``trail`` gets the
-        model's (action, state) steps; ``cov`` the transitions passed through; ``ignore``
-        the fields known divergences took out of the comparison (it may grow).
+    def judge(self, walk: judge.Walk, i: int, step, state: int, hurried: bool = False):
+        """Perform and judge step ``i`` of the walk's segment from model state ``state``;
+        return (verdict, the synchronised state, the divergence or None). The walk's trail
+        gets the model's (action, state) steps, its coverage the transitions passed through,
+        its ``ignore`` the fields a known divergence takes out of the comparison.
 
         ``hurried``: the previous command did not settle, so the implementation may or may
         not have taken its own internal steps (handled an exit, restarted) before this
         command arrived: the command is judged from each state the model reaches from
         ``state`` through internal actions, nearest first, and the first that explains the
         outcome and the observation is the one the model follows."""
-        o = self.oracle
-        ignore = set() if ignore is None else ignore
+        o, n, adapter, cov = self.oracle, walk.n, walk.adapter, walk.cov
         pres = o.closure(state) if hurried else ((state, ()),)
         # entries about the previous, unobserved step: what it did shows only now
         carried, self._carried = (self._carried if hurried else []), []
@@ -226,7 +232,7 @@ class Harness:
         cmd = o.command(state, step.key)
         outcome = adapter.apply(cmd)
         problems = [(pre, path, o.respond(pre, step.key)) for pre, path in pres]
-        problems = [(pre, path, rp, _outcome_problem(rp, outcome, step.key[0]))
+        problems = [(pre, path, rp, judge.outcome_problem(rp, outcome, step.key[0]))
                     for pre, path, rp in problems]
         bad_outcome = problems[0][3]
         observed = None
@@ -234,7 +240,7 @@ class Harness:
             adapter.settle()
             observed = adapter.observe()
         flagged = observed is not None and bool(observed.flags.get("inconclusive"))
-        unsure = _unsure(observed) if flagged else ""
+        unsure = judge.unsure_note(observed) if flagged else ""
         readings = collect(adapter) if flagged else ()
         if observed is None:  # not observed: the next command meets the raw post-state
             pre, path, rp, _ = next(p for p in problems if not p[3])
@@ -242,48 +248,50 @@ class Harness:
                                        o.space.states[pre], rp, count=False)
             dst, edges = o.primary(rp)
             cov.take(path + edges)
-            trail.extend((o.model.actions[e[1]].name, e[2]) for e in path + edges)
-            return StepVerdict(n, i, str(cmd), "pass", rp.kind, pre, dst,
-                               "not observed: the next command follows at once"), dst, None
+            walk.follow(o, path + edges)
+            return JudgedStep(n, i, str(cmd), StepVerdict.PASS, rp.kind, pre, dst,
+                              "not observed: the next command follows at once"), dst, None
         for pre, path, rp, problem in problems:
-            match = None if problem else _match(o, _candidates(o, rp), observed,
-                                                  frozenset(ignore))
+            match = None if problem else judge.match(o, judge.candidates(o, rp), observed,
+                                                     frozenset(walk.ignore))
             if match is not None:
                 applicable(self.known, self.engine, step.key[0], o.space.states[pre], rp)
                 j, edges = match
                 cov.take(path + edges)
                 if not rp.accepted:
                     cov.refused(pre, step.key[0])
-                trail.extend((o.model.actions[e[1]].name, e[2]) for e in path + edges)
-                verdict = "inconclusive" if flagged else "pass"
-                return StepVerdict(n, i, str(cmd), verdict, rp.kind, pre, j,
-                                   unsure, readings), j, None
+                walk.follow(o, path + edges)
+                verdict = StepVerdict.INCONCLUSIVE if flagged else StepVerdict.PASS
+                return JudgedStep(n, i, str(cmd), verdict, rp.kind, pre, j,
+                                  unsure, readings), j, None
         if flagged:
-            return StepVerdict(n, i, str(cmd), "inconclusive", r.kind, state, None,
-                               unsure, readings), state, None
-        candidates = _candidates(o, r)
-        reasons = _reasons(o, r, candidates, outcome, observed, bad_outcome)
+            return JudgedStep(n, i, str(cmd), StepVerdict.INCONCLUSIVE, r.kind, state, None,
+                              unsure, readings), state, None
+        candidates = judge.candidates(o, r)
+        reasons = judge.reasons(o, r, candidates, outcome, observed, bad_outcome)
         for pre, path, rp, _problem in problems:
             entries = applicable(self.known, self.engine, step.key[0], o.space.states[pre], rp,
                                  count=False)
             entries += [e for e in carried if e not in entries]
-            hit = explain(entries, o, pre, rp, _candidates(o, rp), _outcome_field(rp, outcome),
-                          observed, frozenset(ignore))
+            hit = explain(entries, o, pre, rp, judge.candidates(o, rp),
+                          judge.outcome_field(rp, outcome), observed, frozenset(walk.ignore))
             if hit is not None:
                 cov.take(path)
-                trail.extend((o.model.actions[e[1]].name, e[2]) for e in path)
-                return self._known(hit, n, i, cmd, rp, pre, trail, cov, ignore, reasons)
+                walk.follow(o, path)
+                return self._known(hit, walk, i, cmd, rp, pre, reasons)
+        seg = walk.seg
         steps = seg.steps[:i + 1]
         div = Divergence(Segment(seg.initial, steps),
                          tuple(_commands(o, seg.initial, steps)), state, step.key, r,
                          tuple(c for c, _ in candidates), outcome, observed, tuple(reasons),
-                         tuple(trail))
-        return StepVerdict(n, i, str(cmd), "fail", r.kind, state, None, reasons[0]), state, div
+                         tuple(walk.trail))
+        return JudgedStep(n, i, str(cmd), StepVerdict.FAIL, r.kind, state, None,
+                          reasons[0]), state, div
 
-    def _known(self, hit, n: int, i: int, cmd, r: Response, state: int, trail: list,
-               cov: Coverage, ignore: set[str], reasons: list[str]):
+    def _known(self, hit, walk: judge.Walk, i: int, cmd, r: Response, state: int,
+               reasons: list[str]):
         """Record a step a recorded divergence explains; go on as the entry says."""
-        entry, j, edges = hit
+        entry, j, edges, n, cov = *hit, walk.n, walk.cov
         for eid in entry.id.split("+"):  # a combined entry (known._together) counts each
             self.known.occurred[eid] = self.known.occurred.get(eid, 0) + 1
             self.known.applied[eid] = self.known.applied.get(eid, 0) + 1
@@ -292,12 +300,13 @@ class Harness:
             cov.divert((edges[0] for _dst, edges in r.posts if edges), entry.id.split("+"),
                        final=not entry.intermittent)
         if j is None:  # then = reset: the model cannot follow this container any further
-            return StepVerdict(n, i, str(cmd), "known", r.kind, state, None, note), state, None
+            return JudgedStep(n, i, str(cmd), StepVerdict.KNOWN, r.kind, state, None,
+                              note), state, None
         if entry.then == "ignore":
-            ignore |= entry.fields
+            walk.ignore |= entry.fields
         cov.take(edges)
-        trail.extend((self.oracle.model.actions[e[1]].name, e[2]) for e in edges)
-        return StepVerdict(n, i, str(cmd), "known", r.kind, state, j, note), j, None
+        walk.follow(self.oracle, edges)
+        return JudgedStep(n, i, str(cmd), StepVerdict.KNOWN, r.kind, state, j, note), j, None
 
     # -- shrinking -----------------------------------------------------------------------------
 
@@ -318,71 +327,6 @@ class Harness:
 def _signature(o: Oracle, i: int, key: Key) -> tuple:
     r = o.respond(i, key)
     return r.kind, tuple(sorted({e[1] for _d, edges in r.posts for e in edges}))
-
-
-def _outcome_problem(r: Response, outcome: Outcome, verb: str) -> str | None:
-    if r.accepted and not outcome.ok:
-        return f"the model accepts '{verb}' here; the implementation refused it: " \
-               f"{outcome.error!r}"
-    if r.kind == "refused" and outcome.ok:
-        return f"the model refuses '{verb}' here; the implementation accepted it"
-    if not outcome.ok and r.errors:
-        if not any(error_pattern(e).search(outcome.error or "") for e in r.errors):
-            return f"error text: expected {' or '.join(map(repr, r.errors))}, " \
-                   f"got {outcome.error!r}"
-    return None
-
-
-def _outcome_field(r: Response, outcome: Outcome) -> str | None:
-    """Return which part of the answer differs: ``outcome`` (accepted versus refused),
-    ``error`` (the refusal's text), or None."""
-    if r.accepted != outcome.ok and not (r.kind == "quiet" and outcome.ok):
-        return "outcome"
-    if not outcome.ok and r.errors and not any(
-            error_pattern(e).search(outcome.error or "") for e in r.errors):
-        return "error"
-    return None
-
-
-def _unsure(observed: Observation) -> str:
-    """Return an inconclusive observation's note: the adapter's own words when its flag
-    ``inconclusive`` carries them, else that its time window elapsed."""
-    why = observed.flags.get("inconclusive")
-    return f"the adapter's time window elapsed: {why}" if isinstance(why, str) and why \
-        else "the adapter's time window elapsed"
-
-
-def _candidates(o: Oracle, r: Response) -> list[tuple[int, tuple]]:
-    """List the states the observation after settle() may show, nearest first: the closure
-    under internal actions, less the transient states (a settle action is still due)."""
-    seen: dict[int, tuple] = {}
-    for dst, edges in r.posts:
-        for j, path in o.closure(dst):
-            if j not in seen:
-                seen[j] = edges + path
-    stable = [(j, p) for j, p in seen.items() if o.transient(j) is None]
-    return stable or list(seen.items())
-
-
-def _match(o: Oracle, candidates, observed: Observation, ignore: frozenset[str] = frozenset()):
-    expected = o.expected
-    for j, edges in candidates:
-        if not compare(expected[j], observed, ignore):
-            return j, edges
-    return None
-
-
-def _reasons(o: Oracle, r: Response, candidates, outcome: Outcome, observed: Observation,
-             bad_outcome: str | None) -> list[str]:
-    out = [bad_outcome] if bad_outcome else []
-    nearest = o.settled(candidates[0][0])
-    if nearest not in dict(candidates):
-        nearest = candidates[0][0]
-    mismatches: list[Mismatch] = compare(o.expected[nearest], observed)
-    out.extend(f"observation {m}" for m in mismatches)
-    if not out:
-        out.append("the observation matches no state the model allows here")
-    return out
 
 
 def _commands(o: Oracle, initial: int, steps) -> list[str]:

@@ -27,12 +27,12 @@ applied to some step which then conformed is *stale* (the engine changed: remove
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
 from ..engines.compiled import predicate
-from ..errors import InputError, Location
+from ..errors import InputError, Location, did_you_mean
 from ..spec.model import Model
 from ..spec.source import read_toml
 from .mapping import FLAGS, compare
@@ -137,8 +137,6 @@ def _together(entries: list[Entry], oracle, candidates, outcome_field: str | Non
     """Return (a combined entry, state, edges) when the ``ignore`` entries explain the step
     only together (e.g. Podman's error text *and* its OOMKilled after an OOM kill the step
     before did not observe); the combined entry's id joins theirs with ``+``."""
-    from dataclasses import replace
-
     some = [e for e in entries if e.then == "ignore"]
     fields = frozenset().union(*(e.fields for e in some)) if some else frozenset()
     if len(some) < 2 or (outcome_field is not None and outcome_field not in fields):
@@ -277,6 +275,4 @@ def _flag(src, t: dict[str, Any], key: str) -> bool:
 
 
 def _bad(src, key: str, msg: str, got: str, choices) -> InputError:
-    from ..errors import did_you_mean
-
     return src.error(key, "DP620", msg, did_you_mean(str(got), list(choices)))

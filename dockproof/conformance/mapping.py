@@ -54,13 +54,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
-from ..errors import InputError
-from ..spec.expr import Expr, refs, to_python
+from ..errors import InputError, did_you_mean
+from ..spec.expr import refs
 from ..spec.model import Model
 from ..spec.source import Source, read_toml
 from ..spec.types import BOOL, EnumType
 from ..sut.contract import RESOURCES, STATUSES, Config, Observation
-from .mapping_config import ConfigReader
+from .mapping_config import ConfigReader, compile_expr
 
 FLAGS = ("hung", "usage", "mem_data", "fs_data", "oom_killed", "exit_code", "restart_count")
 _KEYS = ("host_units", "unobserved", "settle", "status", "resources", "flags", "triggers",
@@ -243,7 +243,7 @@ class _Builder(ConfigReader):
                                _hint(name, allowed) or f"known: {', '.join(allowed)}")
             e = self.src.expr(f"conformance.{k}", t[name], self.scope, expect)
             self.read.update(n for n, _ in refs(e))
-            out.append((name, _compile(e, self.m)))
+            out.append((name, compile_expr(e, self.m)))
         return tuple(out)
 
     def flag_exprs(self, value: Any) -> tuple:
@@ -318,7 +318,7 @@ class _Builder(ConfigReader):
             if verb not in verbs:
                 raise self.err(f"quiet.{verb}", f"'{verb}' is not a command of this model",
                                _hint(verb, verbs))
-            out[verb] = _compile(self.src.expr(f"conformance.quiet.{verb}", text, self.scope),
+            out[verb] = compile_expr(self.src.expr(f"conformance.quiet.{verb}", text, self.scope),
                                  self.m)
         return out
 
@@ -329,21 +329,5 @@ def _saturating(f: Callable[[tuple], Any], cap: int) -> Callable[[tuple], Any]:
     return value
 
 
-def _compile(e: Expr, model: Model) -> Callable[[tuple], Any]:
-    f = eval(f"lambda s: {to_python(e)}", {})  # noqa: S307 - generated from the IR
-    t = _type(e)
-    if isinstance(t, EnumType):
-        return lambda s: t.members[f(s)]
-    return f
-
-
-def _type(e: Expr):
-    from ..spec.expr import type_of
-
-    return type_of(e)
-
-
 def _hint(name: str, candidates) -> str | None:
-    from ..errors import did_you_mean
-
     return did_you_mean(name, list(candidates))

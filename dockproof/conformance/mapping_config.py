@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Any, Callable, Mapping
 
-from ..spec.expr import refs
+from ..errors import did_you_mean
+from ..spec.expr import Expr, refs, to_python, type_of
+from ..spec.model import Model
 from ..spec.types import BoolType, EnumType, IntType
 from ..sut.contract import Config
 
@@ -77,7 +79,7 @@ class ConfigReader:
                 if stray:
                     raise self.err(f"{k}.when", f"'{stray[0]}' is not a parameter: a "
                                    "configuration depends on parameters only")
-                when = _compile(e, self.m)
+                when = compile_expr(e, self.m)
             out.append((when, self.field_value(name, case["value"], f"{k}.value")))
         return tuple(out)
 
@@ -125,15 +127,17 @@ def _toml_key(t, v) -> str:
     return str(v)
 
 
-def _compile(e, model):
-    from .mapping import _compile as compile_
-
-    return compile_(e, model)
+def compile_expr(e: Expr, model: Model) -> Callable[[tuple], Any]:
+    """Return a mapping expression as a function of a model state (enum values as their
+    member names)."""
+    f = eval(f"lambda s: {to_python(e)}", {})  # noqa: S307 - generated from the IR
+    t = type_of(e)
+    if isinstance(t, EnumType):
+        return lambda s: t.members[f(s)]
+    return f
 
 
 def _hint(name: str, candidates) -> str | None:
-    from ..errors import did_you_mean
-
     return did_you_mean(name, list(candidates))
 
 

@@ -16,34 +16,38 @@ walk and a Hypothesis test for it::
         model = "seed"          # a built-in model's name or a file; the default is seed
 
 A divergence fails the test with the expected-versus-observed report and the command that
-replays it.
+replays it. Both run the library's one path (`plan.plan_run`, `execute.execute`), as
+``dockproof conform`` does, without a catalogue of recorded divergences and without top-up
+rounds.
 """
 
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
+from .. import builtin
 from ..sut.contract import Adapter
+from ..sut.factory import AdapterFactory
+from .execute import execute
+from .plan import STRATEGIES, RunPlan, plan_run
+from .render import write_summary
 
-_CACHE: dict[str, object] = {}
+_CACHE: dict[str, RunPlan] = {}
 
 
 class ConformanceFailure(AssertionError):
     """An implementation diverged from the model (or a step stayed inconclusive)."""
 
 
-def _harness(model: str | Path | None):
-    from .. import builtin
-    from ..analysis.lint import load_checked
-    from .harness import Harness
-    from .oracle import Oracle
-
-    path = builtin.resolve_model(None if model is None else str(model))
-    key = str(Path(path).resolve())
+def _plan(model: str | Path | None) -> RunPlan:
+    """Return the model's plan (explored once per model file), judged without a catalogue:
+    an implementer's own runtime has no recorded divergences."""
+    key = str(builtin.resolve_model(None if model is None else str(model)).resolve())
     if key not in _CACHE:
-        _CACHE[key] = Harness(Oracle(load_checked(path).model))
+        _CACHE[key] = plan_run(key, use_divergences=False, top_up=0, seed=0)
     return _CACHE[key]
 
 
@@ -55,33 +59,15 @@ def run_conformance_test(adapter_factory: Callable[[], Adapter], model: str | Pa
     >>> from dockproof.sut.reference import ReferenceAdapter
     >>> run_conformance_test(ReferenceAdapter, strategy="random", steps=200)
     """
-    from .coverage import Coverage
-    from .generate import Test, random_walk, transition_tour
-    from .harness import Run
-    from .render import write_summary
-    from .stateful import run_hypothesis
-
-    harness = _harness(model)
-    oracle = harness.oracle
-    adapter = adapter_factory()
-    try:
-        if strategy == "hypothesis":
-            cov = Coverage(oracle)
-            div = run_hypothesis(harness, adapter, seed=seed, examples=examples,
-                                 steps=steps or 50, coverage=cov)
-            run = Run(Test("hypothesis", (), seed=seed), [], div, div, cov)
-        elif strategy in ("tour", "random"):
-            test = transition_tour(oracle) if strategy == "tour" \
-                else random_walk(oracle, seed, steps or 2000)
-            run = harness.run(test, adapter)
-        else:
-            raise ValueError(f"unknown strategy {strategy!r}: tour, random or hypothesis")
-    finally:
-        adapter.close()
+    if strategy not in STRATEGIES:
+        raise ValueError(f"unknown strategy {strategy!r}: {', '.join(STRATEGIES)}")
+    name = getattr(adapter_factory, "__qualname__", repr(adapter_factory))
+    plan = replace(_plan(model), adapter=name, strategy=strategy, seed=seed, steps=steps,
+                   examples=examples)
+    run = execute(plan, AdapterFactory(adapter_factory, name))
     if run.exit_code:
         text = io.StringIO()
-        name = getattr(adapter_factory, "__qualname__", repr(adapter_factory))
-        write_summary(run, oracle, name, text)
+        write_summary(run, plan.oracle, name, text)
         raise ConformanceFailure(text.getvalue())
 
 

@@ -6,8 +6,11 @@ import shlex
 from typing import Any, TextIO
 
 from ..engines.result import Trace
+from ..outputs import Case
+from ..spec.locate import line_of
+from ..verdict import StepVerdict
 from .coverage import percent
-from .harness import Divergence, Run, StepVerdict
+from .harness import Divergence, JudgedStep, Run
 from .oracle import Oracle
 
 
@@ -23,7 +26,7 @@ def verdict_word(run: Run) -> str:
     return "known divergences" if run.known else "conformed"
 
 
-def step_line(v: StepVerdict, oracle: Oracle) -> str:
+def step_line(v: JudgedStep, oracle: Oracle) -> str:
     """Render one verdict: segment.step, command, verdict, the model's answer, the state."""
     after = "" if v.after is None else oracle.model.render_state(
         oracle.space.states[v.after], tuple(x.slot for x in oracle.model.state_vars))
@@ -98,7 +101,7 @@ SHOWN_UNSURE = 5
 
 def unsure_steps(run: Run) -> list:
     """Return the run's inconclusive steps, in order."""
-    return [v for v in run.verdicts if v.verdict == "inconclusive"]
+    return [v for v in run.verdicts if v.verdict is StepVerdict.INCONCLUSIVE]
 
 
 def write_known(run: Run, known: dict, out: TextIO) -> None:
@@ -243,22 +246,19 @@ def to_json(run: Run, oracle: Oracle, adapter: str, verbose: bool,
 def cases(run: Run, oracle: Oracle, adapter: str):
     """Return one CI `Case` per segment (a new container and its commands), located at the
     model action whose step diverged, for JUnit, SARIF and Markdown (dockproof.outputs)."""
-    from ..outputs import Case
-    from ..spec.locate import line_of
-
     m = oracle.model
     try:
         text = open(m.path, encoding="utf-8").read()
     except OSError:
         text = ""
-    by_segment: dict[int, list[StepVerdict]] = {}
+    by_segment: dict[int, list[JudgedStep]] = {}
     for v in run.verdicts:
         by_segment.setdefault(v.segment, []).append(v)
     out = []
     suite = f"dockproof.conform.{m.name}.{run.test.strategy}"
     for n, vs in sorted(by_segment.items()):
-        failed = next((v for v in vs if v.verdict == "fail"), None)
-        unsure = next((v for v in vs if v.verdict == "inconclusive"), None)
+        failed = next((v for v in vs if v.verdict is StepVerdict.FAIL), None)
+        unsure = next((v for v in vs if v.verdict is StepVerdict.INCONCLUSIVE), None)
         verb = failed.command.split()[0] if failed else None
         key = next((f"actions.{a.name}" for a in m.actions if a.command == verb), None)
         out.append(Case(

@@ -16,7 +16,7 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError, Location
+from ..errors import InputError, Location, did_you_mean
 from ..sut.contract import Config
 from .oracle import Key, Oracle, Segment, Step, segment_of
 
@@ -146,7 +146,6 @@ def _arc(action: Any, src: int, dst: int, i: int, oracle: Oracle, shown: str):
     m = oracle.model
     names = [a.name for a in m.actions]
     if action not in names:
-        from ..errors import did_you_mean
         raise InputError(Location(shown, None, f"states[{i}].mbt::actionTaken"), "DP603",
                          f"unknown action {action!r}", did_you_mean(str(action), names))
     a = names.index(action)

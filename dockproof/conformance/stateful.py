@@ -15,6 +15,7 @@ from ..errors import require
 from ..sut.contract import Adapter
 from .coverage import Coverage
 from .harness import Divergence, Harness
+from .judge import Walk
 from .oracle import Segment, Step
 
 
@@ -44,16 +45,16 @@ def conformance_machine(harness: Harness, adapter: Adapter, coverage: Coverage |
             adapter.reset(o.map.host_units)
             self.initial, self.state = initial, initial
             self.steps: tuple[Step, ...] = ()
-            self.trail: list = [(None, initial)]
+            self.walk = Walk(0, Segment(initial, ()), adapter, cov, [(None, initial)])
             cov.visit(initial)
 
         @rule(key=st.sampled_from(o.keys))
         def command(self, key) -> None:
             step = Step(key)
             self.steps += (step,)
-            seg = Segment(self.initial, self.steps)
-            verdict, self.state, div = harness.judge(0, len(self.steps) - 1, seg, step,
-                                                     self.state, adapter, self.trail, cov)
+            self.walk.seg = Segment(self.initial, self.steps)
+            verdict, self.state, div = harness.judge(self.walk, len(self.steps) - 1, step,
+                                                     self.state)
             if harness.on_step is not None:
                 harness.on_step(verdict)
             if div is not None:
