@@ -6,6 +6,8 @@ The default profile runs in CI; ``HYPOTHESIS_PROFILE=fuzz`` runs 5,000 cases per
 
 from __future__ import annotations
 
+import re
+
 import random
 
 from hypothesis import given, settings, strategies as st
@@ -158,8 +160,11 @@ def test_repl_lines(lines):
     assert "Traceback" not in out.getvalue() + err.getvalue()
     for line in err.getvalue().splitlines():
         # A refusal is Docker's own one line ("Error response from daemon: ..."), as the docker
-        # CLI prints it; anything else the REPL says on stderr is its own located error.
-        docker = line.startswith("Error response from daemon: ")
+        # CLI prints it, after the CLI's own notes ("Unable to find image 'x:latest' locally"
+        # before a missing image's refusal, "WARNING: ..." for a create it accepts); anything
+        # else the REPL says on stderr is its own located error.
+        docker = line.startswith(("Error response from daemon: ", "WARNING: ")) or \
+            re.fullmatch(r"Unable to find image '[^']+' locally", line) is not None
         assert docker or line.startswith("error") or ": error" in line or line.startswith("  "), line
 
 
