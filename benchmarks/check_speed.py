@@ -37,7 +37,7 @@ def breakdown() -> list[tuple[str, float]]:
     stages.append(("import z3", time.perf_counter() - t))
     t = time.perf_counter()
     from dockproof.engines import explicit
-    from dockproof.engines.smt import SmtEngine
+    from dockproof.engines.smt.engine import SmtEngine
     from dockproof.engines.statespace import explore
     from dockproof.spec.loader import load_model
     from dockproof.spec.properties import load_properties

@@ -13,7 +13,7 @@ from hypothesis import given, settings, strategies as st
 from dockproof.check import run_check
 from dockproof.session import Session
 from dockproof.engines.compiled import compile_model, edge_predicate, predicate
-from dockproof.engines.encode import Encoding
+from dockproof.engines.smt.encode import Encoding
 from dockproof.spec.loader import load_model
 from dockproof.spec.properties import load_properties
 from dockproof.spec.types import BoolType

@@ -7,7 +7,7 @@ import tomllib
 import pytest
 
 from dockproof.engines import explicit
-from dockproof.engines.smt import SmtEngine
+from dockproof.engines.smt.engine import SmtEngine
 from dockproof.engines.statespace import explore
 from dockproof.spec.loader import load_model
 from dockproof.spec.properties import load_properties

@@ -13,7 +13,8 @@ from ..session import Session
 from ..spec.expr import Expr
 from ..spec.properties import Property
 from ..verdict import Verdict
-from . import explicit, smt
+from . import explicit
+from .smt import engine as smt
 from .result import Result
 from .statespace import StateBudgetExceeded, StateSpace
 

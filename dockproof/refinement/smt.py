@@ -11,8 +11,9 @@ from __future__ import annotations
 import time
 
 from ..engines.compiled import compile_model
-from ..engines.encode import Encoding
-from ..engines.smt import SmtEngine
+from ..engines.smt.encode import Encoding
+from ..engines.smt.bmc import two_paths
+from ..engines.smt.engine import SmtEngine
 from .mapping import Refinement
 from .result import Finding, RefineResult, why_unmatched
 
@@ -134,7 +135,7 @@ class RefineSmt:
             m1, m2 = self.image(s1), self.image(s2)
             return z3.And(s1[slot] == d.values[0], s2[slot] == d.values[1],
                           *(m1[k] == m2[k] for k in d.on))
-        return self.eng._two_paths(conflict)
+        return two_paths(self.eng, conflict)
 
     def _record(self, res: RefineResult, name: str | None, out) -> None:
         if out.status == "unknown":

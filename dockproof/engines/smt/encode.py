@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ..errors import require
-from ..spec.expr import And, Arith, Cmp, Const, Expr, Implies, Ite, Label, Not, Or, Ref
-from ..spec.model import ACTORS, Model
-from ..spec.types import BoolType, EnumType, IntType
+from ...errors import require
+from ...spec.expr import And, Arith, Cmp, Const, Expr, Implies, Ite, Label, Not, Or, Ref
+from ...spec.model import ACTORS, Model
+from ...spec.types import BoolType, EnumType, IntType
 
 
 class Encoding:
