@@ -12,7 +12,7 @@ from typing import TextIO
 from . import __version__, builtin
 from .check import raise_on_disagreement, run_check
 from .errors import DockproofError
-from .outputs import junit_xml, markdown_summary, sarif, write, write_json
+from .outputs import write_ci_outputs
 from .report import cases, summary_line, to_json, write_table, write_traces
 from .session import Session
 
@@ -75,15 +75,6 @@ def _ci_outputs(p) -> None:
                    "that failed")
     p.add_argument("--summary", type=Path, metavar="FILE",
                    help="write a Markdown summary (e.g. $GITHUB_STEP_SUMMARY)")
-
-
-def write_ci_outputs(args, cases, command: str, title: str, headline: str) -> None:
-    if getattr(args, "junit", None):
-        write(args.junit, junit_xml(cases, f"dockproof {command}"))
-    if getattr(args, "sarif", None):
-        write_json(args.sarif, sarif(cases, command))
-    if getattr(args, "summary", None):
-        write(args.summary, markdown_summary(cases, title, headline))
 
 
 def cmd_check(args, out: TextIO, err: TextIO) -> int:

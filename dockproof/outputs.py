@@ -144,3 +144,13 @@ def run_meta(command: str, model, parameters: dict | None = None,
             "argv": list(sys.argv[1:] if argv is None else argv),
             "model_file": {"path": model.path, "name": model.name, "sha256_16": model.digest},
             "parameters": dict(sorted((parameters or {}).items()))}
+
+
+def write_ci_outputs(args, cases: list[Case], command: str, title: str, headline: str) -> None:
+    """Write the CI files a command's ``--junit``, ``--sarif`` and ``--summary`` options ask for."""
+    if getattr(args, "junit", None):
+        write(args.junit, junit_xml(cases, f"dockproof {command}"))
+    if getattr(args, "sarif", None):
+        write_json(args.sarif, sarif(cases, command))
+    if getattr(args, "summary", None):
+        write(args.summary, markdown_summary(cases, title, headline))

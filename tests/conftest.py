@@ -46,6 +46,24 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "goldens: compares output with committed goldens")
 
 
+#: The fixtures that start a real engine: a test that uses one (directly or through another
+#: fixture) is marked for that engine, and slow, so that
+#: ``pytest -m "not docker and not podman"`` runs the whole offline suite.
+ENGINE_FIXTURES = {
+    "docker": {"docker_engine", "docker_adapter", "own_dockerd"},
+    "podman": {"podman_engine", "podman_adapter"},
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        for marker, fixtures in ENGINE_FIXTURES.items():
+            if used & fixtures:
+                item.add_marker(getattr(pytest.mark, marker))
+                item.add_marker(pytest.mark.slow)
+
+
 # Hypothesis profiles: the default runs in CI; `HYPOTHESIS_PROFILE=fuzz pytest tests/test_fuzz*`
 # runs the fuzzers much longer on demand.
 from hypothesis import HealthCheck, settings  # noqa: E402

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ..sut.registry import resolve
-from ..cli import write_ci_outputs
+from ..outputs import write_ci_outputs
 from ..errors import InputError
 from ..outputs import run_meta
 from .execute import execute, replay

@@ -7,9 +7,8 @@ decides properties one at a time. A new engine is one class and one line of `ENG
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import TYPE_CHECKING, Callable, Protocol
 
-from ..session import Session
 from ..spec.expr import Expr
 from ..spec.properties import Property
 from ..verdict import Verdict
@@ -17,6 +16,9 @@ from . import explicit
 from .smt import engine as smt
 from .result import Result
 from .statespace import StateBudgetExceeded, StateSpace
+
+if TYPE_CHECKING:  # the session is built above the engines and handed down
+    from ..session import Session
 
 
 class Engine(Protocol):

@@ -9,14 +9,16 @@
 
 from __future__ import annotations
 
-from typing import Callable, Iterable, Mapping, TypeVar
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping, TypeVar
 
-from ..session import Session
 from ..spec.expr import Expr
 from ..spec.properties import Property
 from ..verdict import Verdict
 from .base import ENGINES, Engine, EngineOptions
 from .result import Result
+
+if TYPE_CHECKING:  # the session is built above the engines and handed down
+    from ..session import Session
 
 T = TypeVar("T")
 
