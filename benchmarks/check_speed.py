@@ -36,12 +36,13 @@ def breakdown() -> list[tuple[str, float]]:
     import z3  # noqa: F401
     stages.append(("import z3", time.perf_counter() - t))
     t = time.perf_counter()
+    import networkx  # noqa: F401
+
     from dockproof.engines import explicit
     from dockproof.engines.smt.engine import SmtEngine
     from dockproof.engines.statespace import explore
     from dockproof.spec.loader import load_model
     from dockproof.spec.properties import load_properties
-    import networkx  # noqa: F401
     stages.append(("import dockproof, networkx", time.perf_counter() - t))
     t = time.perf_counter()
     model = load_model(ROOT / "model/seed.toml")

@@ -17,11 +17,11 @@ import statistics
 import time
 from pathlib import Path
 
-from dockproof.sut.reference import ReferenceAdapter
 from dockproof.conformance.generate import minimum_resets, random_walk, transition_tour
 from dockproof.conformance.harness import Harness
 from dockproof.conformance.oracle import Oracle
 from dockproof.spec.loader import load_model
+from dockproof.sut.reference import ReferenceAdapter
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -73,7 +73,7 @@ def greedy_tour_length(oracle: Oracle) -> int:
         d, edge = best
         target = edge[0]
         _init, path = oracle.path(target, prev)
-        for key, e in path:
+        for _key, e in path:
             todo.discard(e)
         cost = next(c for c, _k, e in arcs[edge[0]] if e == edge)
         length += d + cost

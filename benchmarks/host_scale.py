@@ -7,7 +7,8 @@ transition properties of properties/host.toml) to Promela and PRISM, then runs o
 model and the same properties:
 
 - SPIN 6.5 (explicit, exact): ``spin -o2 -a`` (-o2 keeps write-only variables, so SPIN explores
-  the same states as dockproof), ``gcc -O2 -DSAFETY -DMEMLIM=...``, ``./pan -m10000000 -wB`` (B = 21, 24, 25 for N = 1, 2, >= 3);
+  the same states as dockproof), ``gcc -O2 -DSAFETY -DMEMLIM=...``, ``./pan -m10000000 -wB``
+  (B = 21, 24, 25 for N = 1, 2, >= 3);
   the time is pan's run alone (generating and compiling the verifier is reported apart);
 - Storm (stormpy, symbolic BDD engine): a fresh Python process that parses the PRISM file,
   builds the model symbolically and checks ``Pmax=? [F "bad"]`` = 0; wall clock with start-up;

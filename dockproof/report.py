@@ -29,7 +29,8 @@ def write_table(report: Report, out: TextIO, color: bool = False, all_traces: bo
     rows = [("ID", "CITES", "VERDICT", "", "ENGINE", "BOUND", "TIME")]
     for o in report.outcomes:
         rows.append((o.prop.id, " ".join(o.prop.cites) or "-", o.verdict,
-                     _MARK[o.ok], o.engines, _bound(o), f"{sum(r.seconds for r in o.results):.3f}s"))
+                     _MARK[o.ok], o.engines, _bound(o),
+                     f"{sum(r.seconds for r in o.results):.3f}s"))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for i, row in enumerate(rows):
         cells = [c.ljust(w) for c, w in zip(row, widths)]

@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
                                      client.api.inspect_container(ctr.id)["State"]["Pid"],
                                      "freezer")
 
-            def agreed() -> tuple[str, str | None]:
+            def agreed(ctr=ctr, freezer=freezer) -> tuple[str, str | None]:
                 status = client.api.inspect_container(ctr.id)["State"]["Status"]
                 return status, cgroups.read(freezer, "freezer.state")
 

@@ -23,8 +23,8 @@ from pathlib import Path
 from dockproof.sut.contract import Command, Config
 from dockproof.sut.real import image
 from dockproof.sut.real.dockerd import PrivateDockerd
-from dockproof.sut.real.podmanctx import PrivatePodman
 from dockproof.sut.real.errors import EngineUnavailable
+from dockproof.sut.real.podmanctx import PrivatePodman
 
 C = Command
 #: name -> (description, steps). A step is a Command; each is applied, then settled.

@@ -21,9 +21,10 @@ from dockproof.sut.real.pytest_fixtures import (  # noqa: E402,F401
 @pytest.fixture(scope="module")
 def oracle():
     """The seed model's conformance oracle (its explored graph), once per module."""
+    from helpers import SEED
+
     from dockproof.conformance.oracle import Oracle
     from dockproof.spec.loader import load_model
-    from helpers import SEED
 
     return Oracle(load_model(SEED))
 
@@ -66,8 +67,9 @@ def pytest_collection_modifyitems(config, items):
 
 # Hypothesis profiles: the default runs in CI; `HYPOTHESIS_PROFILE=fuzz pytest tests/test_fuzz*`
 # runs the fuzzers much longer on demand.
-from hypothesis import HealthCheck, settings  # noqa: E402
 import os  # noqa: E402
+
+from hypothesis import HealthCheck, settings  # noqa: E402
 
 settings.register_profile("ci", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("fuzz", deadline=None, max_examples=5000,

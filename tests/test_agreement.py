@@ -8,17 +8,17 @@ every expression of the model and the catalogues must evaluate alike in Python a
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from helpers import SEED, SEED_PROPS, TEETH
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dockproof.check import run_check
-from dockproof.session import Session
 from dockproof.engines.compiled import compile_model, edge_predicate, predicate
 from dockproof.engines.smt.encode import Encoding
+from dockproof.session import Session
 from dockproof.spec.loader import load_model
 from dockproof.spec.properties import load_properties
 from dockproof.spec.types import BoolType
-
-from helpers import SEED, SEED_PROPS, TEETH
 
 MODEL = load_model(SEED)
 COMPILED = compile_model(MODEL)
@@ -46,7 +46,8 @@ def test_transition_relation_matches_successor_function(s, i):
     solver = Z3.Solver()
     solver.add(ENC.step(i, z3_state(s), t))
     if expected is None:
-        assert solver.check() == Z3.unsat, f"{MODEL.actions[i].name}: Z3 allows a step Python refuses"
+        assert solver.check() == Z3.unsat, \
+            f"{MODEL.actions[i].name}: Z3 allows a step Python refuses"
         return
     assert solver.check() == Z3.sat, f"{MODEL.actions[i].name}: Z3 refuses a step Python takes"
     assert ENC.read_state(solver.model(), t) == expected

@@ -9,25 +9,26 @@ import re
 from dataclasses import replace
 
 import pytest
+from helpers import ROOT, SEED, edited_model, run_cli
 
-from dockproof.sut.reference import ReferenceAdapter
-from dockproof.sut.contract import Config, Observation, Outcome
 from dockproof.conformance.coverage import Coverage
 from dockproof.conformance.generate import minimum_resets, random_walk
 from dockproof.conformance.harness import Harness, Inconclusive, Run
 from dockproof.conformance.mapping import compare, load_mapping
 from dockproof.conformance.oracle import Oracle
-from dockproof.conformance.pytest_plugin import (ConformanceFailure, ConformanceTest,
-                                                 run_conformance_test)
+from dockproof.conformance.pytest_plugin import (
+    ConformanceFailure,
+    ConformanceTest,
+    run_conformance_test,
+)
 from dockproof.conformance.render import SHOWN_UNSURE, to_json, write_summary
 from dockproof.conformance.stateful import run_hypothesis
 from dockproof.errors import InputError
-from dockproof.sut.mutants import MUTANTS
 from dockproof.spec.loader import load_model
+from dockproof.sut.contract import Config, Observation, Outcome
+from dockproof.sut.mutants import MUTANTS
+from dockproof.sut.reference import ReferenceAdapter
 from dockproof.verdict import StepVerdict
-
-from helpers import ROOT, SEED, edited_model, run_cli
-
 
 # -- the mapping ---------------------------------------------------------------------------
 

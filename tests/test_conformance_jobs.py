@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 
-from dockproof.sut.reference import ReferenceAdapter
+from helpers import ROOT, SEED, run_cli
+
 from dockproof.conformance.generate import transition_tour
 from dockproof.conformance.harness import Harness
 from dockproof.conformance.oracle import Oracle
 from dockproof.conformance.parallel import run_parallel, split
 from dockproof.spec.loader import load_model
-
-from helpers import ROOT, SEED, run_cli
+from dockproof.sut.reference import ReferenceAdapter
 
 DOCKER = ROOT / "model" / "docker.toml"
 

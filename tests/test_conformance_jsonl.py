@@ -7,12 +7,11 @@ import sys
 import textwrap
 
 import pytest
-
-from dockproof.sut.jsonl import JsonlAdapter
-from dockproof.sut.contract import Command, Config
-from dockproof.errors import UnavailableError
-
 from helpers import ROOT, run_cli
+
+from dockproof.errors import UnavailableError
+from dockproof.sut.contract import Command, Config
+from dockproof.sut.jsonl import JsonlAdapter
 
 NODE = shutil.which("node")
 SUT = ROOT / "examples" / "adapters" / "node" / "sut.js"

@@ -9,11 +9,11 @@ from dataclasses import FrozenInstanceError, replace
 
 import pytest
 
-from dockproof.sut.registry import resolve
 from dockproof.cli import main
 from dockproof.conformance.execute import execute
 from dockproof.conformance.plan import plan_run
 from dockproof.errors import InputError
+from dockproof.sut.registry import resolve
 from dockproof.verdict import StepVerdict
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from dockproof.sut.reference import ReferenceAdapter
 from dockproof.conformance.generate import random_walk
 from dockproof.conformance.harness import Harness
 from dockproof.conformance.oracle import Oracle
 from dockproof.conformance.stateful import run_hypothesis
 from dockproof.sut.mutants import MUTANTS
+from dockproof.sut.reference import ReferenceAdapter
 
 # Where each mutant's broken rule shows: in a state satisfying the predicate (over the
 # model's variables), when one of the actions (if given) is taken from it, or any command

@@ -6,18 +6,17 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers import ROOT, run_cli
 
 from dockproof.conformance import configs, coverage, known
 from dockproof.conformance.generate import transition_tour
 from dockproof.conformance.harness import Harness
+from dockproof.conformance.mapping import AtLeast, load_mapping
 from dockproof.conformance.oracle import Oracle
 from dockproof.engines.statespace import explore
-from dockproof.sut.mutants import MUTANTS
-from dockproof.conformance.mapping import AtLeast, load_mapping
 from dockproof.errors import InputError
 from dockproof.spec.loader import load_model
-
-from helpers import ROOT, run_cli
+from dockproof.sut.mutants import MUTANTS
 
 DOCKER = ROOT / "model" / "docker.toml"
 DIVERGENCES = ROOT / "properties" / "divergences.toml"
@@ -159,8 +158,8 @@ def test_bad_config_selection_is_a_located_error():
 def test_two_ignore_entries_explain_a_step_only_together(tmp_path, model):
     # Podman after an OOM kill that a hurried step did not observe: its refusal's text *and*
     # its OOMKilled differ; each entry covers one field, so only both together explain it
-    from dockproof.sut.contract import Observation
     from dockproof.conformance.oracle import Oracle
+    from dockproof.sut.contract import Observation
 
     o = Oracle(model)
     j = next(i for i, s in enumerate(o.space.states)

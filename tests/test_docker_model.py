@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from dockproof.check import run_check
-from dockproof.session import Session
 from dockproof.conformance.mapping import load_mapping
 from dockproof.engines.compiled import compile_model, predicate
 from dockproof.engines.statespace import explore
+from dockproof.session import Session
 from dockproof.spec.loader import load_model
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,10 +8,9 @@ import re
 from pathlib import Path
 
 import pytest
+from helpers import ROOT
 
 from dockproof.cli import build_parser
-
-from helpers import ROOT
 
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")

@@ -5,13 +5,12 @@ greatest-fixpoint bisimulation, and shown to separate what an implementation can
 from __future__ import annotations
 
 import pytest
+from helpers import ROOT
 
 from dockproof.conformance import configs, equivalence
 from dockproof.conformance.oracle import Oracle
 from dockproof.engines.statespace import explore
 from dockproof.spec.loader import load_model
-
-from helpers import ROOT
 
 DOCKER = ROOT / "model" / "docker.toml"
 STOP_EFFECT = 'exit_class = "\'killed\' if stop_exit_killed else \'nonzero\'", oom_killed = "hung"'

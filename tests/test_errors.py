@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from helpers import ROOT, run_cli
 
 BROKEN = ROOT / "tests" / "data" / "broken"

@@ -9,10 +9,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from helpers import ROOT, SEED, run_cli
 
 from dockproof.engines.statespace import explore
 from dockproof.scale.exporting import export_text, load_any
-from helpers import ROOT, SEED, run_cli
 
 HOST = ROOT / "model" / "host.toml"
 HAVE_SPIN = shutil.which("spin") and shutil.which("gcc")

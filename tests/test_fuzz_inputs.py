@@ -6,16 +6,15 @@ The default profile runs in CI; ``HYPOTHESIS_PROFILE=fuzz`` runs 5,000 cases per
 
 from __future__ import annotations
 
+import random
 import re
 
-import random
-
-from hypothesis import given, settings, strategies as st
+from helpers import ROOT, SEED, run_cli
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dockproof.spec.expr import ExprError, parse
 from dockproof.spec.loader import load_model
-
-from helpers import ROOT, SEED, run_cli
 
 MODEL = load_model(SEED)
 SCOPE = MODEL.scope(allow_post=True)
@@ -118,7 +117,8 @@ def test_binary_and_huge_files(tmp_path):
 
 ARGS = ["check", "--engine", "smt", "explicit", "both", "bogus", "--json", "--max-states",
         "0", "5", "-1", "x", "--timeout", "0.5", "--max-k", "--bmc-depth", "1",
-        "--properties", str(ROOT / "tests/data/empty.toml"), str(ROOT / "tests/data/mini-model.toml"),
+        "--properties", str(ROOT / "tests/data/empty.toml"),
+        str(ROOT / "tests/data/mini-model.toml"),
         "--trace-dir", "--all-traces", "--nope", "-p", "diagram", "--help"]
 
 
@@ -165,7 +165,8 @@ def test_repl_lines(lines):
         # else the REPL says on stderr is its own located error.
         docker = line.startswith(("Error response from daemon: ", "WARNING: ")) or \
             re.fullmatch(r"Unable to find image '[^']+' locally", line) is not None
-        assert docker or line.startswith("error") or ": error" in line or line.startswith("  "), line
+        located = line.startswith(("error", "  ")) or ": error" in line
+        assert docker or located, line
 
 
 def test_repl_missing_script(tmp_path):

@@ -7,9 +7,9 @@ from __future__ import annotations
 import json
 import random
 
-from hypothesis import given, settings, strategies as st
-
 from helpers import ROOT, run_cli
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 EVENTS = ROOT / "tests" / "data" / "events"
 DOCKER_LINES = [line for f in sorted((EVENTS / "docker").glob("*.jsonl"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers import ROOT, SEED, run_cli
 
 from dockproof.engines.compiled import compile_model, predicate
 from dockproof.engines.result import PROVED, REFUTED, UNKNOWN
@@ -14,11 +15,11 @@ from dockproof.scale.hostcheck import run_host
 from dockproof.scale.hostprops import load_host_properties
 from dockproof.scale.instantiate import instantiate, layout, load_host
 from dockproof.scale.local import build_tables
-from dockproof.scale.parametric import Invariant, check as parametric_check, discover
+from dockproof.scale.parametric import Invariant, discover
+from dockproof.scale.parametric import check as parametric_check
 from dockproof.scale.symcheck import check_host
 from dockproof.spec.expr import And
 from dockproof.spec.loader import load_model
-from helpers import ROOT, SEED, run_cli
 
 HOST = ROOT / "model" / "host.toml"
 HOST_PROPS = ROOT / "properties" / "host.toml"

@@ -5,14 +5,13 @@ from __future__ import annotations
 import tomllib
 
 import pytest
+from helpers import ROOT, SEED, SEED_PROPS, edited_model
 
 from dockproof.engines import explicit
 from dockproof.engines.smt.engine import SmtEngine
 from dockproof.engines.statespace import explore
 from dockproof.spec.loader import load_model
 from dockproof.spec.properties import load_properties
-
-from helpers import ROOT, SEED, SEED_PROPS, edited_model
 
 MUTANTS = tomllib.loads((ROOT / "tests/data/mutants/seed.toml").read_text())
 

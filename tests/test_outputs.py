@@ -8,7 +8,6 @@ import xml.etree.ElementTree as ET
 
 import jsonschema
 import pytest
-
 from helpers import ROOT, SEED, SEED_PROPS, run_cli
 
 SCHEMA = json.loads((ROOT / "tests/data/schemas/sarif-schema-2.1.0.json").read_text())

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from helpers import ROOT, run_cli
 
 README = (ROOT / "README.md").read_text()

@@ -13,11 +13,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from helpers import ROOT, run_cli
 
 from dockproof.sut import factory
 from dockproof.sut.real import engines
-
-from helpers import ROOT, run_cli
 
 DOCKER_MODEL = ROOT / "model" / "docker.toml"
 

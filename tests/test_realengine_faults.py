@@ -20,16 +20,23 @@ import uuid
 from pathlib import Path
 
 import pytest
-from fault_drivers import (REPO, Bystanders, DockerSide, PodmanSide, assert_one_error_line,
-                           await_lines, finish, kill_driver, start_driver)
+from fault_drivers import (
+    REPO,
+    Bystanders,
+    DockerSide,
+    PodmanSide,
+    assert_one_error_line,
+    await_lines,
+    finish,
+    kill_driver,
+    start_driver,
+)
 
 from dockproof.sut.contract import Command, Config
 from dockproof.sut.real import image, windows
 from dockproof.sut.real.base import LABEL
 from dockproof.sut.real.dockerd import PrivateDockerd
 from dockproof.sut.real.session import RunSession
-
-
 
 # -- 1. Ctrl-C ---------------------------------------------------------------------------------
 

@@ -16,13 +16,21 @@ import time
 import uuid
 
 import pytest
-from fault_drivers import (DRIVER, FAULTY_PODMAN, REPO, Bystanders, DockerSide, PodmanSide,
-                           assert_one_error_line, finish, kill_driver)
+from fault_drivers import (
+    DRIVER,
+    FAULTY_PODMAN,
+    REPO,
+    Bystanders,
+    DockerSide,
+    PodmanSide,
+    assert_one_error_line,
+    finish,
+    kill_driver,
+)
 
 from dockproof.sut.contract import Command, Config
 from dockproof.sut.real import cgroups, windows
 from dockproof.sut.real.procs import alive
-
 
 # -- 3. a container that hangs -----------------------------------------------------------------
 

@@ -9,17 +9,23 @@ from __future__ import annotations
 import json
 
 import pytest
+import test_realengine_docker as shared
+from test_realengine_docker import (  # noqa: F401  (collected again, on Podman)
+    test_child_exit_takes_init_down,
+    test_create_start_stop_start_keeps_fs_data_loses_mem_data,
+    test_exit_code,
+    test_init_holds_its_fifo_open_and_no_line_is_lost,
+    test_observe_after_settle_reuses_its_inspection_and_a_command_forgets_it,
+    test_on_failure_2_restarts_twice,
+    test_oom_kill_at_the_limit,
+    test_oom_kill_disable_hangs_at_the_limit,
+    test_oom_kill_exit_and_flag,
+    test_pause_keeps_memory_charged_and_withdraws_cpu,
+    test_refused_command_passes_the_engine_error_through,
+    test_the_hang_at_the_limit_comes_every_time,
+)
 
 from dockproof.sut.real.base import LABEL
-from test_realengine_docker import (  # noqa: F401  (collected again, on Podman)
-    test_child_exit_takes_init_down, test_create_start_stop_start_keeps_fs_data_loses_mem_data,
-    test_exit_code, test_on_failure_2_restarts_twice, test_oom_kill_at_the_limit,
-    test_oom_kill_exit_and_flag,
-    test_oom_kill_disable_hangs_at_the_limit, test_pause_keeps_memory_charged_and_withdraws_cpu,
-    test_refused_command_passes_the_engine_error_through, test_the_hang_at_the_limit_comes_every_time,
-    test_observe_after_settle_reuses_its_inspection_and_a_command_forgets_it,
-    test_init_holds_its_fifo_open_and_no_line_is_lost)
-import test_realengine_docker as shared
 
 #: Podman 4.3.1 reports OOMKilled=false with exit 137: conmon 2.1.6 writes its `oom` file
 #: into its working directory, not the bundle Podman reads (engine-facts §8.3).

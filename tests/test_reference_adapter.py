@@ -6,7 +6,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from reference_helpers import HELD, RUN
 
 from dockproof.sut.contract import Adapter, Command, Config

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import re
 
+from helpers import ROOT, SEED, SEED_PROPS, run_cli
+
 from dockproof.engines.statespace import explore
 from dockproof.spec.loader import load_model
 from dockproof.spec.properties import load_properties
-
-from helpers import ROOT, SEED, SEED_PROPS, run_cli
 
 CLAIMS = re.findall(r"^\| (S\d+) \|", (ROOT / "docs/seed/claims.md").read_text(), re.M)
 MODEL = load_model(SEED)

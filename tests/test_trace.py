@@ -43,7 +43,8 @@ def test_recorded_logs_exist():
     assert DOCKER_LOGS and PODMAN_LOGS
 
 
-@pytest.mark.parametrize("path", DOCKER_LOGS + PODMAN_LOGS, ids=lambda p: f"{p.parent.name}/{p.stem}")
+@pytest.mark.parametrize("path", DOCKER_LOGS + PODMAN_LOGS,
+                         ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_every_recorded_log_checks_clean(checker, path):
     summary, rejection = check(checker, lines_of(path), str(path))
     assert rejection is None, rejection and rejection.reasons

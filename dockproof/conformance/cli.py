@@ -9,15 +9,22 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from ..sut.registry import resolve
-from ..outputs import write_ci_outputs
 from ..errors import InputError
-from ..outputs import run_meta
+from ..outputs import run_meta, write_ci_outputs
+from ..sut.registry import resolve
 from .execute import execute, replay
 from .harness import Run
 from .plan import STRATEGIES, RunPlan, plan_run
-from .render import (cases, divergence_itf, known_json, replay_command, step_line, to_json,
-                     verdict_word, write_summary)
+from .render import (
+    cases,
+    divergence_itf,
+    known_json,
+    replay_command,
+    step_line,
+    to_json,
+    verdict_word,
+    write_summary,
+)
 from .replay import from_commands, from_itf
 from .report import exit_status, known_verdicts, write_transitions
 

@@ -11,7 +11,7 @@ then about that part only (the report says so).
 from __future__ import annotations
 
 from collections import deque
-from typing import Sequence
+from collections.abc import Sequence
 
 from ..engines.statespace import StateSpace
 from ..errors import InputError, did_you_mean

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from .oracle import Edge, Oracle
 
@@ -44,7 +45,7 @@ class Coverage:
             if final:
                 self.final.add(e)
 
-    def merge(self, other: "Coverage") -> None:
+    def merge(self, other: Coverage) -> None:
         """Add what another worker's run covered (``--jobs``)."""
         self.edges |= other.edges
         self.states |= other.states

@@ -22,8 +22,8 @@ refinement bug cannot pass for an equivalence.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Iterable, Sequence
 
 from .oracle import Edge, Oracle
 

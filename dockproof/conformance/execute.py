@@ -14,15 +14,16 @@ from __future__ import annotations
 import contextlib
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, Callable, TextIO
+from typing import Any, TextIO
 
+from ..sut.contract import capabilities_of
+from ..sut.ownership import owned
 from ..verdict import StepVerdict
 from . import parallel
 from .coverage import Coverage
 from .generate import Test, random_walk, top_up, transition_tour
-from ..sut.contract import capabilities_of
-from ..sut.ownership import owned
 from .harness import Harness, JudgedStep, Run
 from .matrix import matrix
 from .oracle import Segment

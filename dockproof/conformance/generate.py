@@ -87,7 +87,7 @@ def transition_tour(oracle: Oracle, probes: bool = True) -> Test:
     required = _required(oracle)
     flow, cheapest = _flow(oracle, required, dup_cost=1)
     m = nx.MultiDiGraph()
-    for cost, key, edge in required:
+    for _cost, key, edge in required:
         m.add_edge(edge[0], edge[2], arc=(key, edge))
     for u, targets in flow.items():
         for v, f in targets.items():

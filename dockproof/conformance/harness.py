@@ -26,16 +26,16 @@ commands after a reset) in which the model answers it the same way, replayed unt
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Callable
 
 from ..spec.model import Model
-from ..verdict import StepVerdict
 from ..sut.contract import Adapter, Observation, Outcome
+from ..verdict import StepVerdict
+from . import judge
 from .coverage import Coverage
 from .evidence import collect
 from .generate import Test, shortest_segment
-from . import judge
 from .known import Catalogue, applicable, explain
 from .mapping import Expected
 from .oracle import Key, Oracle, Response, Segment

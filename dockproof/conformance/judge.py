@@ -4,8 +4,8 @@ reasons a step diverged."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from ..sut.contract import Adapter, Observation, Outcome
 from .coverage import Coverage

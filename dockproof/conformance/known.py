@@ -27,9 +27,10 @@ applied to some step which then conformed is *stale* (the engine changed: remove
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ..engines.compiled import predicate
 from ..errors import InputError, Location, did_you_mean
@@ -101,13 +102,13 @@ class Catalogue:
         """List this engine's entries no step of the run was about."""
         return [e for e in self.for_engine(engine) if not self.applied.get(e.id, 0)]
 
-    def merge(self, other: "Catalogue") -> None:
+    def merge(self, other: Catalogue) -> None:
         """Add another worker's counts (``--jobs``)."""
         for mine, theirs in ((self.applied, other.applied), (self.occurred, other.occurred)):
             for k, v in theirs.items():
                 mine[k] = mine.get(k, 0) + v
 
-    def fresh(self) -> "Catalogue":
+    def fresh(self) -> Catalogue:
         """Return the same entries with zero counts (one per worker)."""
         return Catalogue(self.path, self.entries)
 

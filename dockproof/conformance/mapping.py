@@ -51,8 +51,9 @@ A Docker-level model uses the same keys: statuses ``removed = ["none"]``,
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from ..errors import InputError, did_you_mean
 from ..spec.expr import refs

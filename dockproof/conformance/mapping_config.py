@@ -7,7 +7,8 @@ entry per `Config` field, a parameter's value as is, or a ``values`` table with 
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from ..errors import did_you_mean
 from ..spec.expr import Expr, refs, to_python, type_of

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import re
 from collections import deque
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Mapping, Sequence
 
 from ..engines.compiled import predicate
 from ..engines.statespace import StateSpace, explore
@@ -209,7 +209,7 @@ def segment_of(oracle: Oracle, initial: int, arcs: list[tuple]) -> Segment:
     first, e.g. handling an exit before a pending restart); otherwise the command settles,
     which takes the settle arcs that follow it."""
     steps: list[Step] = []
-    for n, (key, edge) in enumerate(arcs):
+    for n, (key, _edge) in enumerate(arcs):
         if key is None:
             continue
         m = next((k for k in range(n + 1, len(arcs)) if arcs[k][0] is not None), None)

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, Callable
+from typing import Any
 
 from ..sut.contract import DAEMON_COMMANDS
 from .coverage import Coverage
@@ -28,7 +29,6 @@ from .evidence import collect
 from .generate import Test
 from .harness import Harness, Run, interrupted
 from .oracle import Oracle, Segment, segment_of
-
 
 #: The model action an engine's restart back-off is about (Docker: restartmanager.go doubles
 #: the delay of each automatic restart in a row); `split` limits how many a piece takes.

@@ -11,13 +11,13 @@ frozen, and reusable (a plan is never changed by a run; vary it with `dataclasse
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Sequence
 
 from .. import builtin
-from ..errors import InputError
 from ..analysis.lint import load_checked
+from ..errors import InputError
 from . import configs, equivalence, known
 from .known import Catalogue
 from .oracle import Oracle

@@ -24,9 +24,9 @@ rounds.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable
 
 from .. import builtin
 from ..sut.contract import Adapter

@@ -9,7 +9,7 @@ divergence fails the example and Hypothesis shrinks it (fewer, simpler commands)
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from ..errors import require
 from ..sut.contract import Adapter

@@ -6,15 +6,16 @@ decides properties one at a time. A new engine is one class and one line of `ENG
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ..spec.expr import Expr
 from ..spec.properties import Property
 from ..verdict import Verdict
 from . import explicit
-from .smt import engine as smt
 from .result import Result
+from .smt import engine as smt
 from .statespace import StateBudgetExceeded, StateSpace
 
 if TYPE_CHECKING:  # the session is built above the engines and handed down

@@ -3,8 +3,8 @@ component: the explorer, the lint, conformance generation)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from ..errors import InputError
 from ..spec.expr import Expr, to_python

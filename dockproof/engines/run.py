@@ -9,7 +9,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, Iterable, Mapping, TypeVar
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, TypeVar
 
 from ..spec.expr import Expr
 from ..spec.properties import Property
@@ -29,8 +30,9 @@ def dispatch(names: Iterable[str], table: Mapping[str, Callable[[], T]]) -> list
 
 
 def start(names: Iterable[str], session: Session, hints: tuple[Expr, ...] = (),
-          options: EngineOptions = EngineOptions()) -> list[Engine]:
+          options: EngineOptions | None = None) -> list[Engine]:
     """Build the named property engines for one session, in order."""
+    options = options or EngineOptions()
     return dispatch(names, {n: (lambda n=n: ENGINES[n](session, hints, options))
                             for n in ENGINES})
 

@@ -3,7 +3,8 @@
 >>> from dockproof.spec.expr import parse, Scope
 >>> from dockproof.spec.types import BOOL, EnumType
 >>> st = EnumType("status", ("created", "running"))
->>> show(parse("status == 'running' and not hung", Scope(vars={"status": (0, st), "hung": (1, BOOL)})))
+>>> scope = Scope(vars={"status": (0, st), "hung": (1, BOOL)})
+>>> show(parse("status == 'running' and not hung", scope))
 "status == 'running' and not hung"
 """
 
@@ -11,7 +12,8 @@ from __future__ import annotations
 
 from ..engines.compiled import predicate
 from ..spec.expr import And, Arith, Cmp, Const, Expr, Implies, Ite, Label, Not, Or, Ref
-from ..spec.types import EnumType, show as show_value
+from ..spec.types import EnumType
+from ..spec.types import show as show_value
 from .automaton import IDLE, Automaton
 
 
@@ -121,7 +123,7 @@ def _idle_reasons(auto: Automaton, idle: set[int], name: str, cls: int | None) -
     if name in auto.d.observe:
         out.append(f"'{name}' needs {auto.d.observe_text[name]}, which is false in all "
                    f"{len(states)} possible states")
-    for a, act in enumerate(auto.model.actions):
+    for a, _act in enumerate(auto.model.actions):
         ws = auto.d.words[a]
         if ws is None or not any(_starts_with(w.tokens, name) for w in ws):
             continue

@@ -7,9 +7,9 @@ and the container actions and event types that are not lifecycle steps (each wit
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from ..engines.compiled import predicate
 from ..spec.model import Model

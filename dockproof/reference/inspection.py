@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from .container import Container
@@ -20,7 +20,7 @@ def timestamp(ms: int | None) -> str:
     """
     if ms is None:
         return ZERO_TIME
-    moment = datetime.fromtimestamp(EPOCH_S + ms // 1000, timezone.utc)
+    moment = datetime.fromtimestamp(EPOCH_S + ms // 1000, UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S") + f".{ms % 1000:03d}000000Z"
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import TYPE_CHECKING, Callable, NoReturn
+from collections.abc import Callable
+from typing import TYPE_CHECKING, NoReturn
 
 from .errors import DockerError
 from .render import apply_format, event_default, ps_table
@@ -63,7 +64,7 @@ def _parse(prog: str, words: list[str]) -> argparse.Namespace:
         raise InputError(f"docker {prog}: {exc}") from None
 
 
-def _create(s: "Session", words: list[str], start: bool) -> None:
+def _create(s: Session, words: list[str], start: bool) -> None:
     a = _parse("run" if start else "create", words)
     make = s.daemon.run if start else s.daemon.create
     try:
@@ -80,11 +81,11 @@ def _create(s: "Session", words: list[str], start: bool) -> None:
     s.show(s.daemon.get(cid).name)
 
 
-def _each(verb: str, act: Callable[["Session", argparse.Namespace, str], object]) -> Callable:
-    def run(s: "Session", words: list[str]) -> None:
+def _each(verb: str, act: Callable[[Session, argparse.Namespace, str], object]) -> Callable:
+    def run(s: Session, words: list[str]) -> None:
         a = _parse(verb, words)
         for ref in a.names:
-            if s.call(ref, lambda: act(s, a, ref)) is True:
+            if s.call(ref, lambda ref=ref: act(s, a, ref)) is True:
                 print(ref, file=s.out)
     return run
 
@@ -94,21 +95,21 @@ def _ok(call: Callable[[], None]) -> bool:
     return True
 
 
-def _rm(s: "Session", a: argparse.Namespace, ref: str) -> bool:
+def _rm(s: Session, a: argparse.Namespace, ref: str) -> bool:
     name = s.daemon.get(ref).name
     s.daemon.rm(ref, force=a.force)
     s.show(name)
     return True
 
 
-def _ps(s: "Session", words: list[str]) -> None:
+def _ps(s: Session, words: list[str]) -> None:
     if words not in ([], ["-a"], ["--all"]):
         raise InputError("usage: docker ps [-a]")
     for row in ps_table(s.daemon, all=bool(words)):
         print(row, file=s.out)
 
 
-def _inspect(s: "Session", words: list[str]) -> None:
+def _inspect(s: Session, words: list[str]) -> None:
     a = _parse("inspect", words)
     found = []
     for ref in a.names:
@@ -123,7 +124,7 @@ def _inspect(s: "Session", words: list[str]) -> None:
         print(json.dumps(found, indent=4), file=s.out)
 
 
-def _events(s: "Session", words: list[str]) -> None:
+def _events(s: Session, words: list[str]) -> None:
     fmt = None
     if words and words[0] == "--format" and len(words) == 2:
         fmt = words[1]
@@ -134,7 +135,7 @@ def _events(s: "Session", words: list[str]) -> None:
         print(line, file=s.out)
 
 
-def _images(s: "Session", words: list[str]) -> None:
+def _images(s: Session, words: list[str]) -> None:
     if words:
         raise InputError("usage: docker images")
     print("REPOSITORY   TAG", file=s.out)
@@ -143,7 +144,7 @@ def _images(s: "Session", words: list[str]) -> None:
         print(f"{repo.ljust(10)}   {tag}", file=s.out)
 
 
-DOCKER_COMMANDS: dict[str, Callable[["Session", list[str]], None]] = {
+DOCKER_COMMANDS: dict[str, Callable[[Session, list[str]], None]] = {
     "run": lambda s, w: _create(s, w, start=True),
     "create": lambda s, w: _create(s, w, start=False),
     "start": _each("start", lambda s, a, r: _ok(lambda: s.daemon.start(r))),

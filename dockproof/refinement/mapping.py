@@ -4,9 +4,9 @@ a concrete step may stand for, and the declared differences."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from ..engines.compiled import predicate
 from ..errors import did_you_mean

@@ -11,8 +11,8 @@ from __future__ import annotations
 import time
 
 from ..engines.compiled import compile_model
-from ..engines.smt.encode import Encoding
 from ..engines.smt.bmc import two_paths
+from ..engines.smt.encode import Encoding
 from ..engines.smt.engine import SmtEngine
 from .mapping import Refinement
 from .result import Finding, RefineResult, why_unmatched

@@ -98,17 +98,19 @@ def _legend(d: Diagram, first_link: int) -> list[str]:
     """Draw the legend as a subgraph: one sample link per actor, the markers in words."""
     out = ['    subgraph legend["legend"]', "    direction LR"]
     for actor in style.ACTOR_STYLE:
-        out.append(f'    lg_{actor}_a[" "] -->|"{actor}"| lg_{actor}_b["{_text(style.ACTOR_MEANING[actor])}"]')
+        meaning = _text(style.ACTOR_MEANING[actor])
+        out.append(f'    lg_{actor}_a[" "] -->|"{actor}"| lg_{actor}_b["{meaning}"]')
     marks = ["(( )) --> initial state", "stadium shape = terminal (no step leaves it)",
              "badges - CPU held by all its states, ~CPU by some, absent by none"]
     if d.highlights:
-        marks.append("orange border and thick links = the state asked for / the trace (no.n = step n)")
+        marks.append("orange border and thick links = the state asked for / the trace "
+                     "(no.n = step n)")
     if any(n.frontier for n in d.nodes):
         marks.append("dashed border = has steps to states not drawn")
     marks += list(d.notes)
     out.append(f'    lg_marks["{"<br/>".join(_text(m) for m in marks)}"]')
     out.append("    end")
-    for k, (actor, (colour, line)) in enumerate(style.ACTOR_STYLE.items()):
+    for k, (colour, line) in enumerate(style.ACTOR_STYLE.values()):
         width = _WIDTH.get(line, 1.5)
         out.append(f"    linkStyle {first_link + k} stroke:{colour},stroke-width:{width}px"
                    f"{_DASH[line]}")

@@ -16,8 +16,7 @@ from ..errors import InputError
 from ..spec.model import Model
 from . import style
 from .ir import Diagram, Group, Node
-from .views import (aggregate, config_id, config_label, config_of, hung_slot, status_slot,
-                    statuses)
+from .views import aggregate, config_id, config_label, config_of, hung_slot, status_slot, statuses
 
 FLAT_LIMIT = 300
 COLLAPSE = ("auto", "none", "scc", "status")

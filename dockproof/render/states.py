@@ -14,7 +14,7 @@ from ..spec.model import Model
 from ..spec.types import BoolType, show
 from . import scale, style
 from .ir import Diagram
-from .views import config_label, config_of, statuses, status_slot
+from .views import config_label, config_of, status_slot, statuses
 
 
 def full(model: Model, space: StateSpace, config: dict[int, int] | None = None,

@@ -7,7 +7,7 @@ groups states by status (S15: the status is what a person draws), the other view
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 
 from ..engines.statespace import StateSpace
 from ..errors import InputError

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..analysis.lint import load_checked
 from ..errors import InputError, Location
-from ..spec.expr import And, Expr, Ite, Not, Or, Implies, Cmp, Arith, Ref, Scope
+from ..spec.expr import And, Arith, Cmp, Expr, Implies, Ite, Not, Or, Ref, Scope
 from ..spec.loader import _cites, _literal, _name, _type
 from ..spec.model import Action, Assign, ErrorCase, Model, Variable
 from ..spec.source import Source, read_toml
@@ -216,7 +216,7 @@ def _slot_map(host: Host, lay: Layout, i: int) -> dict[int, int]:
     return out
 
 
-def _action(host: Host, act: Action, i: int | None, ren: "Renamer") -> Action:
+def _action(host: Host, act: Action, i: int | None, ren: Renamer) -> Action:
     c = host.couplings.get(act.name)
     guard = act.guard if c is None or c.guard is None else And((act.guard, c.guard))
     effect = act.effect + (c.effect if c else ())

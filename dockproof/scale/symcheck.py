@@ -17,8 +17,8 @@ from ..spec.model import ACTORS, Model
 from .hostprops import HostProperty
 from .instantiate import Host, layout, prefix
 from .local import LocalTables, build_tables
-from .symmetric import NAME, Exploration, _where, explore
 from .specialize import specialise
+from .symmetric import NAME, Exploration, _where, explore
 from .vector import compile_vector
 
 SUPPORTED = ("invariant", "transition")
@@ -64,7 +64,8 @@ class Check:
         if self.prop.kind != "invariant" or self.violation:
             return
         for perm in self.perms:
-            cols = _Cols(self.t, self.where, lambda i: level.rows[:, perm[i]], level.shared)
+            cols = _Cols(self.t, self.where, lambda i, perm=perm: level.rows[:, perm[i]],
+                         level.shared)
             bad = _false(self.f(cols, None, None, None), len(level.rows))
             if len(bad):
                 self.violation = ("state", depth, int(bad[0]), perm)
@@ -81,7 +82,8 @@ class Check:
                     continue
                 sel = np.flatnonzero(act == a)
                 rows = src[sel]
-                pre = _Cols(self.t, self.where, lambda i: level.rows[rows, perm[i]],
+                pre = _Cols(self.t, self.where,
+                            lambda i, rows=rows, perm=perm: level.rows[rows, perm[i]],
                             level.shared[rows])
                 bad = _false(f(pre, None, None, None), len(rows))
                 if len(bad):

@@ -14,12 +14,11 @@ an engine can store states packed and decode only the columns a formula reads.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
 from ..spec.expr import Dialect, Expr, render
-
 
 #: numpy over columns ``S``/``T`` and label arrays ``A``/``R``: element-wise connectives.
 NUMPY = Dialect(pre="S", post="T", action="A", actor="R", not_="_not({})", and_="_and({})",

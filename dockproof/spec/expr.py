@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import ast
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from .types import BOOL, INT, EnumType, IntType, Type, same_kind
 
@@ -51,44 +51,44 @@ class Label:
 
 @dataclass(frozen=True, slots=True)
 class Not:
-    arg: "Expr"
+    arg: Expr
 
 
 @dataclass(frozen=True, slots=True)
 class And:
-    args: tuple["Expr", ...]
+    args: tuple[Expr, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Or:
-    args: tuple["Expr", ...]
+    args: tuple[Expr, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Implies:
-    left: "Expr"
-    right: "Expr"
+    left: Expr
+    right: Expr
 
 
 @dataclass(frozen=True, slots=True)
 class Cmp:
     op: str  # == != < <= > >=
-    left: "Expr"
-    right: "Expr"
+    left: Expr
+    right: Expr
 
 
 @dataclass(frozen=True, slots=True)
 class Arith:
     op: str  # + - *
-    left: "Expr"
-    right: "Expr"
+    left: Expr
+    right: Expr
 
 
 @dataclass(frozen=True, slots=True)
 class Ite:
-    cond: "Expr"
-    then: "Expr"
-    other: "Expr"
+    cond: Expr
+    then: Expr
+    other: Expr
 
 
 Expr = Const | Ref | Label | Not | And | Or | Implies | Cmp | Arith | Ite

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import did_you_mean
-from .expr import Const, Expr, Scope, coerce
+from .expr import Const, Expr, ExprError, Scope, coerce
 from .model import ACTORS, Action, Assign, ErrorCase, Model, Variable
 from .source import Source, read_toml
 from .types import BOOL, BoolType, EnumType, IntType, Type
@@ -129,7 +129,7 @@ def _literal(src: Source, value: Any, t: Type, key: str):
 def coerce_literal(src: Source, value: str, t: EnumType, key: str) -> int:
     try:
         c = coerce(Const(value, None), t)
-    except Exception as exc:  # ExprError
+    except ExprError as exc:
         raise src.error(key, getattr(exc, "code", "DP104"), getattr(exc, "message", str(exc)),
                         getattr(exc, "hint", None)) from None
     return c.value
@@ -207,7 +207,8 @@ def _effect_value(src: Source, value: Any, v: Variable, key: str, scope: Scope) 
                             did_you_mean(value, v.type.members)
                             or f"values: {', '.join(v.type.members)}")
     e = src.expr(key, value, scope, v.type)
-    if isinstance(e, Const) and isinstance(v.type, IntType) and not v.type.lo <= e.value <= v.type.hi:
+    if isinstance(e, Const) and isinstance(v.type, IntType) and \
+            not v.type.lo <= e.value <= v.type.hi:
         raise src.error(key, "DP110", f"value {e.value} is outside {v.type}")
     return e
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from ..errors import InputError, Location, did_you_mean
-from .expr import ExprError, Expr, Scope, parse
+from .expr import Expr, ExprError, Scope, parse
 from .locate import line_of
 from .types import BOOL, Type
 

@@ -13,9 +13,10 @@ and the host hold (``Config.memory`` and ``host_units``); an adapter maps a unit
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Callable, Mapping, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 #: Commands a user gives through the daemon (the CLI verbs).
 USER_COMMANDS = frozenset(

@@ -13,7 +13,8 @@ is an `UnavailableError` (exit 3), an object without the contract's methods a DP
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from dockproof.errors import InputError, UnavailableError
 from dockproof.sut.contract import DEFAULT_CAPABILITIES, Adapter, Capabilities

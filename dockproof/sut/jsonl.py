@@ -17,8 +17,15 @@ from collections import deque
 from typing import Any
 
 from dockproof.errors import UnavailableError
-from dockproof.sut.contract import (OK, RESOURCES, STATUSES, Command, Inconclusive, Observation,
-                                    Outcome)
+from dockproof.sut.contract import (
+    OK,
+    RESOURCES,
+    STATUSES,
+    Command,
+    Inconclusive,
+    Observation,
+    Outcome,
+)
 
 _EOF = object()
 

@@ -12,7 +12,8 @@ harness to find out.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from dockproof.reference.daemon import Daemon
 from dockproof.reference.kernel import Host, Kernel

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Iterator, TextIO
+from collections.abc import Iterator
+from typing import Any, TextIO
 
 from dockproof.sut.contract import capabilities_of
 from dockproof.sut.real.session import RunSession

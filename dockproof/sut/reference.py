@@ -8,7 +8,7 @@ Commands map onto the Docker-like API one to one: ``kill`` sends SIGKILL, ``rm_f
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from dockproof.reference import Daemon, DockerError, Host
 from dockproof.sut.contract import OK, Capabilities, Command, Observation, Outcome

@@ -13,7 +13,7 @@ Bad names exit 2 (DP501 unknown, DP502 not importable); an adapter that cannot s
 from __future__ import annotations
 
 import importlib
-from typing import Callable
+from collections.abc import Callable
 
 from dockproof.errors import InputError, UnavailableError, did_you_mean
 from dockproof.sut.contract import capabilities_of

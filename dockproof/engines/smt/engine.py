@@ -146,7 +146,8 @@ class SmtEngine:
         lemmas = self.lemmas()
         a, b = enc.state("d1"), enc.state("d2")
         solver = self.solver()
-        solver.add(enc.range(a), enc.range(b), *(l(a) for l in lemmas), *(l(b) for l in lemmas),
+        solver.add(enc.range(a), enc.range(b), *(lem(a) for lem in lemmas),
+                   *(lem(b) for lem in lemmas),
                    conflict(a, b))
         r = solver.check()
         if r == z3.unsat:

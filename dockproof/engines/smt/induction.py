@@ -69,7 +69,7 @@ def k_step(engine: SmtEngine, goal, k: int) -> bool:
     path = [enc.state(f"k{i}") for i in range(k + 2)]
     solver = engine.solver()
     for i, s in enumerate(path):
-        solver.add(enc.range(s), *(l(s) for l in lemmas))
+        solver.add(enc.range(s), *(lem(s) for lem in lemmas))
         if i <= k:
             solver.add(z3.Not(goal(s, None, None)), enc.trans(s, path[i + 1]))
     solver.add(goal(path[-1], None, None))

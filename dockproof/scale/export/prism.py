@@ -42,7 +42,7 @@ def to_prism(model: Model, props=()) -> str:
              (v.name if v.init else f"!{v.name}") for v in model.state_vars]
     lines += ["  " + " & ".join(inits) if inits else "  true", "endinit", ""]
     bad = []
-    for pid, f, a in bad_conditions(model, props):
+    for _pid, f, a in bad_conditions(model, props):
         if a is None:
             bad.append(f"!({render(f, PRISM)})")
         else:

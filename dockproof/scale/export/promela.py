@@ -9,10 +9,10 @@ pre-state; a cycle of reads (a swap) goes through temporaries that are reset at 
 
 from __future__ import annotations
 
+from ...spec.expr import refs
 from ...spec.model import Model
 from ...spec.types import BoolType, EnumType, IntType
 from .syntax import PROMELA, bad_conditions, render
-from ...spec.expr import refs
 
 
 def _decl(v) -> str:

@@ -25,8 +25,16 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from dockproof.sut.contract import (DAEMON_COMMANDS, OK, STIMULI, Command, Config, Inconclusive,
-                                    Observation, Outcome)
+from dockproof.sut.contract import (
+    DAEMON_COMMANDS,
+    OK,
+    STIMULI,
+    Command,
+    Config,
+    Inconclusive,
+    Observation,
+    Outcome,
+)
 from dockproof.sut.real import cgroups, evidence, observe, procs, windows, workload
 from dockproof.sut.real.errors import EngineUnavailable
 from dockproof.sut.real.observe import Inspected

@@ -17,9 +17,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, TextIO
+from typing import TextIO
 
 from dockproof.errors import DockproofError
 from dockproof.sut.real.base import LABEL, describe, host_cgroup

@@ -11,9 +11,10 @@ A daemon that stops answering (killed, socket gone, no answer within `windows.CO
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import Any, Iterator
+from typing import Any
 
 from dockproof.sut.contract import OK, Capabilities, Command, Config, Outcome
 from dockproof.sut.real import image, windows
@@ -58,7 +59,7 @@ def _reason(e: Exception) -> str:
     return (text.splitlines() or [type(e).__name__])[0][:200]
 
 
-def server_version(adapter: "DockerAdapter") -> str:
+def server_version(adapter: DockerAdapter) -> str:
     """Return the version the adapter's Docker daemon reports."""
     return str(adapter.client.version().get("Version", "?"))
 

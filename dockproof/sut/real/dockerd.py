@@ -258,7 +258,7 @@ class PrivateDockerd:
             self.bridge.delete()
         remove_tree(self.dir)
 
-    def __enter__(self) -> "PrivateDockerd":
+    def __enter__(self) -> PrivateDockerd:
         self.start()
         return self
 

@@ -43,7 +43,7 @@ VERBS = {
 }
 
 
-def client_version(adapter: "PodmanAdapter") -> str:
+def client_version(adapter: PodmanAdapter) -> str:
     """Return the version of the podman the adapter's context runs."""
     done = adapter.context.run(["version", "--format", "{{.Client.Version}}"])
     return done.stdout.decode().strip() or "?"

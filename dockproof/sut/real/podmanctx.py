@@ -129,7 +129,7 @@ class PrivatePodman:
                 self.run(["rm", "-f", "-t", "0", *ids])
         remove_tree(self.dir)
 
-    def __enter__(self) -> "PrivatePodman":
+    def __enter__(self) -> PrivatePodman:
         self.start()
         return self
 

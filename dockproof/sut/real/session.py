@@ -59,7 +59,7 @@ class RunSession:
 
     # -- lifecycle ----------------------------------------------------------------------------
 
-    def start(self) -> "RunSession":
+    def start(self) -> RunSession:
         """Route SIGTERM/SIGHUP into `Terminated` and register the `atexit` safety net."""
         if _main_thread():
             for sig in ENDING_SIGNALS:
@@ -93,7 +93,7 @@ class RunSession:
             raise KeyboardInterrupt
         return self.teardown
 
-    def __enter__(self) -> "RunSession":
+    def __enter__(self) -> RunSession:
         return self.start()
 
     def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> bool:
