@@ -13,8 +13,7 @@ import sys
 from pathlib import Path
 
 from .estimate import full_run, time_left
-from .ledger import is_current, latest, positions_of, read_ledger, stale_reason, standing, \
-    unlisted
+from .ledger import is_current, latest, positions_of, read_ledger, stale_reason, standing, unlisted
 from .listing import row_verdicts, twin_verdicts
 from .planner import Plan, part_of
 from .text import hours, pct, shown
