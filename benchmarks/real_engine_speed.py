@@ -24,14 +24,17 @@ import statistics
 import sys
 import time
 
+from dockproof.sut.registry import resolve
+from dockproof.sut.contract import Command, Config, capabilities_of
+from dockproof.errors import DockproofError
+from dockproof.sut.real import windows
+
 CYCLE = ("run", "write_fs", "pause", "unpause", "stop", "start", "restart", "kill", "start",
          "rm_force")
 
 
 def cycle(adapter, observe: bool) -> float:
     """Run `CYCLE` once on a reset adapter; return the seconds it took."""
-    from dockproof.sut.contract import Command, Config
-
     adapter.reset(8)
     t0 = time.perf_counter()
     for verb in CYCLE:
@@ -63,8 +66,6 @@ def steps(adapter, rounds: int) -> tuple[float, float, float]:
 def sdk_ready(daemon) -> None:
     """Wait for the daemon as before: a docker SDK client per poll (the peer)."""
     import docker
-
-    from dockproof.sut.real import windows
 
     deadline = time.monotonic() + windows.DAEMON_READY
     while time.monotonic() < deadline:
@@ -101,10 +102,6 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.rounds < 1:
         ap.error("--rounds: give N >= 1")
-    from dockproof.errors import DockproofError
-    from dockproof.sut.contract import capabilities_of
-    from dockproof.sut.registry import resolve
-
     try:
         factory = resolve(args.engine)
         adapter = factory()

@@ -124,6 +124,7 @@ SUBCOMMAND_MODULES = (
     "dockproof.offline.cli",       # dockproof trace
     "dockproof.refinement.cli",    # dockproof refine
     "dockproof.scale.cli",         # dockproof host, dockproof export
+    "dockproof.campaign.cli",      # dockproof campaign
 )
 
 

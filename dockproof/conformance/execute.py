@@ -106,13 +106,11 @@ def _parallel(plan: RunPlan, harness: Harness, factory, err: TextIO) -> Run:
     with contextlib.ExitStack() as stack:
         adapters = [stack.enter_context(owned(factory(), err)) for _ in range(plan.jobs)]
         if plan.strategy == "tour":
-            # An engine whose restart back-off grows (Docker) says how many automatic
-            # restarts in a row a piece may take: `consecutive_restarts` on the factory,
-            # as `unsupported`, or on the adapter class; none: no such limit.
-            limit = getattr(factory, "consecutive_restarts",
-                            getattr(adapters[0], "consecutive_restarts", None))
+            # An engine whose restart back-off grows (Docker) declares how many automatic
+            # restarts in a row a piece may take; none: no such limit.
+            limit = capabilities_of(adapters[0]).restarts_before_backoff
             test = parallel.split(oracle, test, max(50, test.steps // (4 * plan.jobs) + 1),
-                         restarts=limit)
+                                  restarts=limit)
         engine = _identity(adapters[0])
         harness.engine = engine
 
