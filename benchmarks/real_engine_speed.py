@@ -24,10 +24,10 @@ import statistics
 import sys
 import time
 
-from dockproof.sut.registry import resolve
-from dockproof.sut.contract import Command, Config, capabilities_of
 from dockproof.errors import DockproofError
+from dockproof.sut.contract import Command, Config, capabilities_of
 from dockproof.sut.real import windows
+from dockproof.sut.registry import resolve
 
 CYCLE = ("run", "write_fs", "pause", "unpause", "stop", "start", "restart", "kill", "start",
          "rm_force")

@@ -10,9 +10,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from dockproof.cli import main
-
 from helpers import ROOT
+
+from dockproof.cli import main
 
 DOCKER = ROOT / "model" / "docker.toml"
 DIVERGENCES = ROOT / "properties" / "divergences.toml"

@@ -8,14 +8,13 @@ import io
 import json
 
 import pytest
+from campaign_helpers import DOCKER, SMALL, items
+from helpers import ROOT
 
 from dockproof.campaign import keys
 from dockproof.campaign.ledger import latest, read_ledger, standing
 from dockproof.campaign.planner import plan
 from dockproof.cli import main
-
-from campaign_helpers import DOCKER, SMALL, items
-from helpers import ROOT
 
 TOURS = ROOT / "benchmarks" / "results" / "tours"
 CREATE_GUARD = "guard = \"up and status == 'none' and valid_config\""
@@ -30,7 +29,7 @@ def _copy(tmp_path, text: str):
 
 @pytest.mark.parametrize("old, new", [
     ("# Docker Engine 20.10's", "# Docker Engine 20.10 (see docs/engine-facts.md):"),
-    ('source = "shared/docs/engine-facts.md"', 'source = "docs/engine-facts.md"'),
+    ('source = "docs/engine-facts.md"', 'source = "docs/engine-facts-v2.md"'),
     ('title = "Docker Engine 20.10', 'title = "Docker 20.10'),
     ('cites = ["S13"]', 'cites = ["C13"]'),
     ('doc = "-m: a memory limit of LIMIT units"', 'doc = "-m"'),
@@ -58,7 +57,8 @@ def test_what_a_run_reads_changes_the_digest(tmp_path, old, new):
 
 
 def _old_script_row(p, c) -> dict:
-    """A row as the campaign script before `dockproof campaign` wrote it: the file's hash, no semantic digest."""
+    """A row as the campaign script before `dockproof campaign` wrote it: the file's hash, no
+    semantic digest."""
     return {"config": c.values, "config_id": c.id, "adapter": "reference",
             keys.MODEL_KEY: p.model_hash, keys.DIV_KEY: p.divergences_hash, "status": "done",
             "verdict": "conformed", "exit_code": 0, "wall_seconds": 4.0, "known": {},

@@ -9,6 +9,7 @@ import json
 from dataclasses import replace
 
 import pytest
+from campaign_helpers import DIVERGENCES, DOCKER, SMALL, campaign, items, report
 
 from dockproof.campaign import keys
 from dockproof.campaign.ledger import is_current, stale_reason, standing
@@ -18,8 +19,6 @@ from dockproof.cli import main
 from dockproof.conformance import configs
 from dockproof.engines.statespace import explore
 from dockproof.spec.loader import load_model
-
-from campaign_helpers import DOCKER, DIVERGENCES, SMALL, campaign, items, report
 
 
 def test_the_report_sums_the_current_rows_only(tmp_path):

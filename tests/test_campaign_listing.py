@@ -7,14 +7,14 @@ from __future__ import annotations
 import io
 import json
 
+from campaign_helpers import campaign, report, rows
+from helpers import run_cli
+
 from dockproof.campaign.ledger import runs_of
 from dockproof.campaign.planner import plan
 from dockproof.campaign.runner import row_of
 from dockproof.cli import main
 from dockproof.conformance.coverage import DIVERTED
-
-from campaign_helpers import campaign, report, rows
-from helpers import run_cli
 
 
 def test_the_report_lists_every_transition_with_the_rows_covered_edges(tmp_path):

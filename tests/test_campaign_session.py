@@ -11,13 +11,22 @@ import time
 from pathlib import Path
 
 import pytest
+from campaign_helpers import (
+    DIVERGENCES,
+    DOCKER,
+    NO_POLICY,
+    SMALL,
+    campaign,
+    campaign_argv,
+    child_env,
+    install_fake_adapters,
+    report,
+    rows,
+)
+from helpers import ROOT
 
 from dockproof.campaign import keys
 from dockproof.spec.loader import load_model
-
-from campaign_helpers import DOCKER, DIVERGENCES, NO_POLICY, SMALL, campaign, campaign_argv, \
-    child_env, install_fake_adapters, report, rows
-from helpers import ROOT
 
 TWIN = "policy=always max_retries=1 mem_limit=true oom_kill_disable=true term=ignores"
 
@@ -86,8 +95,9 @@ def test_a_reworded_model_keeps_its_rows_and_a_changed_guard_runs_them_again(tmp
     code, out, _ = _report_of(model, ledger)
     assert code == 0 and "configurations: 2/2 done" in out and "stale rows" not in out
     # comments and the cited file's path are prose: the row still counts, nothing runs
-    model.write_text(text.replace('source = "shared/docs/engine-facts.md"',
-                                  'source = "docs/engine-facts.md"')
+    assert 'source = "docs/engine-facts.md"' in text
+    model.write_text(text.replace('source = "docs/engine-facts.md"',
+                                  'source = "docs/engine-facts-v2.md"')
                      .replace("# Docker Engine 20.10's", "# Docker Engine 20.10 (reworded):")
                      + "\n# an edit\n")
     assert load_model(model).digest != rows(ledger)[0][keys.MODEL_KEY]

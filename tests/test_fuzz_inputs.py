@@ -13,8 +13,8 @@ from helpers import ROOT, SEED, run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dockproof.spec.expr import ExprError, parse
 from dockproof.spec.loader import load_model
+from dockproof.spec.parsing import ExprError, parse
 
 MODEL = load_model(SEED)
 SCOPE = MODEL.scope(allow_post=True)

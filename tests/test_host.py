@@ -23,8 +23,8 @@ from dockproof.spec.loader import load_model
 
 HOST = ROOT / "model" / "host.toml"
 HOST_PROPS = ROOT / "properties" / "host.toml"
-TEETH = '''# Deliberately false host claims: every engine that decides them must REFUTE them (or, for the
-# parametric engine, at least never PROVE them).
+TEETH = '''# Deliberately false host claims: every engine that decides them must REFUTE them
+# (or, for the parametric engine, at least never PROVE them).
 [meta]
 model = "host"
 expect = "refuted"

@@ -8,10 +8,9 @@ import json
 from dataclasses import replace
 
 import pytest
+from campaign_helpers import DOCKER, install_fake_adapters
+from helpers import SEED, run_cli
 
-from dockproof.sut.real.docker import DockerAdapter
-from dockproof.sut.real.podman import PodmanAdapter
-from dockproof.sut.reference import ReferenceAdapter
 from dockproof.conformance import configs, parallel
 from dockproof.conformance.generate import transition_tour
 from dockproof.conformance.harness import Harness
@@ -19,9 +18,9 @@ from dockproof.conformance.oracle import Oracle, Segment, segment_of
 from dockproof.conformance.parallel import run_parallel, split
 from dockproof.engines.statespace import explore
 from dockproof.spec.loader import load_model
-
-from campaign_helpers import DOCKER, install_fake_adapters
-from helpers import SEED, run_cli
+from dockproof.sut.real.docker import DockerAdapter
+from dockproof.sut.real.podman import PodmanAdapter
+from dockproof.sut.reference import ReferenceAdapter
 
 ALWAYS = ["policy=always", "max_retries=0", "mem_limit=true", "oom_kill_disable=false",
           "term=dies"]

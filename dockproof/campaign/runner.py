@@ -142,7 +142,7 @@ def row_of(p: Plan, c: Config, adapter: str, jobs: int, div_hash: str, code: int
            CFG_DIV_KEY: c.entries_hash, "adapter": adapter, "jobs": jobs,
            "dockproof_version": dockproof.__version__, "exit_code": code,
            "wall_seconds": round(seconds, 2), "time_limit_seconds": round(limit),
-           "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+           "date": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
            "planned_commands": c.commands,
            "command": shlex.join(["dockproof", *conform_argv(p, c, adapter, jobs)])}
     doc = None

@@ -1,6 +1,6 @@
 """Explain why no model step explains an event: the states before it, the guards that fail.
 
->>> from dockproof.spec.expr import parse, Scope
+>>> from dockproof.spec.parsing import Scope, parse
 >>> from dockproof.spec.types import BOOL, EnumType
 >>> st = EnumType("status", ("created", "running"))
 >>> scope = Scope(vars={"status": (0, st), "hung": (1, BOOL)})

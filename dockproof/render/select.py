@@ -11,8 +11,8 @@ from pathlib import Path
 from ..engines.compiled import predicate
 from ..engines.statespace import StateSpace
 from ..errors import InputError, Location, did_you_mean
-from ..spec.expr import ExprError, parse
 from ..spec.model import Model
+from ..spec.parsing import ExprError, parse
 from ..spec.types import BoolType, EnumType, IntType
 
 

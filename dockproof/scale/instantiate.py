@@ -15,9 +15,10 @@ from pathlib import Path
 
 from ..analysis.lint import load_checked
 from ..errors import InputError, Location
-from ..spec.expr import And, Arith, Cmp, Expr, Implies, Ite, Not, Or, Ref, Scope
+from ..spec.expr import And, Arith, Cmp, Expr, Implies, Ite, Not, Or, Ref
 from ..spec.loader import _cites, _literal, _name, _type
 from ..spec.model import Action, Assign, ErrorCase, Model, Variable
+from ..spec.parsing import Scope
 from ..spec.source import Source, read_toml
 
 _TOP = ("host", "shared", "couple")

@@ -26,8 +26,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engines.result import PROVED, UNKNOWN, Result
-from ..spec.expr import Const, parse
+from ..spec.expr import Const
 from ..spec.model import ACTORS
+from ..spec.parsing import parse
 from ..spec.types import IntType
 from .hostprops import HostProperty, ViewUnsupported, bindings, expand_view
 from .instantiate import Host, instantiate, layout

@@ -4,7 +4,7 @@ Columns come from a provider indexed by slot (``S[slot]``, ``T[slot]`` for the p
 an engine can store states packed and decode only the columns a formula reads.
 
 >>> import numpy as np
->>> from dockproof.spec.expr import parse, Scope
+>>> from dockproof.spec.parsing import Scope, parse
 >>> from dockproof.spec.types import BOOL, IntType
 >>> e = parse("implies(on, x <= 2)", Scope(vars={"on": (0, BOOL), "x": (1, IntType(0, 3))}))
 >>> f = compile_vector(e)

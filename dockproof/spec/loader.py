@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import did_you_mean
-from .expr import Const, Expr, ExprError, Scope, coerce
+from .expr import Const, Expr
 from .model import ACTORS, Action, Assign, ErrorCase, Model, Variable
+from .parsing import ExprError, Scope, coerce
 from .source import Source, read_toml
 from .types import BOOL, BoolType, EnumType, IntType, Type
 

@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .expr import Expr, Scope
+from .expr import Expr
+from .parsing import Scope
 from .types import EnumType, Type, show
 
 ACTORS = ("user", "daemon", "kernel", "process")

@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, Location, did_you_mean
-from .expr import Expr, ExprError, Scope, parse
+from .expr import Expr
 from .locate import line_of
+from .parsing import ExprError, Scope, parse
 from .types import BOOL, Type
 
 

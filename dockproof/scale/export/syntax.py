@@ -1,6 +1,6 @@
 """Render IR expressions in another tool's syntax: one operator table per target.
 
->>> from dockproof.spec.expr import parse, Scope
+>>> from dockproof.spec.parsing import Scope, parse
 >>> from dockproof.spec.types import BOOL, IntType
 >>> e = parse("implies(on, x <= 2)", Scope(vars={"on": (0, BOOL), "x": (1, IntType(0, 3))}))
 >>> render(e, PROMELA), render(e, PRISM)
