@@ -72,40 +72,40 @@ def _podman_adapter(context: PrivatePodman, **kwargs: Any) -> Any:
     return PodmanAdapter(context, **kwargs)
 
 
+def _running(name: str, context: Any, prepare: Callable[[Any], None],
+             make: Callable[..., Any]) -> Iterator[Engine]:
+    """Start ``context``, ``prepare`` it (import the test image), yield it as an `Engine` and
+    close it at the end; an engine that does not come up fails the test with its reason."""
+    try:
+        context.start()
+        prepare(context)
+    except EngineUnavailable as e:
+        context.close()
+        pytest.fail(str(e), pytrace=False)
+    try:
+        yield Engine(name, context, make)
+    finally:
+        context.close()
+
+
+def _import_into_dockerd(daemon: PrivateDockerd) -> None:
+    adapter = _docker_adapter(daemon)
+    image.import_docker(adapter.client)
+    adapter.close()
+
+
 @pytest.fixture(scope="session")
 def docker_engine() -> Iterator[Engine]:
     """Run a private dockerd with the test image for the whole session."""
     _prerequisites("dockerd")
-    daemon = PrivateDockerd()
-    try:
-        daemon.start()
-        adapter = _docker_adapter(daemon)
-        image.import_docker(adapter.client)
-        adapter.close()
-    except EngineUnavailable as e:
-        daemon.close()
-        pytest.fail(str(e), pytrace=False)
-    try:
-        yield Engine("docker", daemon, _docker_adapter)
-    finally:
-        daemon.close()
+    yield from _running("docker", PrivateDockerd(), _import_into_dockerd, _docker_adapter)
 
 
 @pytest.fixture(scope="session")
 def podman_engine() -> Iterator[Engine]:
     """Set up a private Podman context with the test image for the whole session."""
     _prerequisites("podman")
-    context = PrivatePodman()
-    try:
-        context.start()
-        image.import_podman(context)
-    except EngineUnavailable as e:
-        context.close()
-        pytest.fail(str(e), pytrace=False)
-    try:
-        yield Engine("podman", context, _podman_adapter)
-    finally:
-        context.close()
+    yield from _running("podman", PrivatePodman(), image.import_podman, _podman_adapter)
 
 
 def _adapter(engine: Engine) -> Iterator[Any]:
