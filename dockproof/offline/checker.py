@@ -1,9 +1,10 @@
 """Check an event log against the Docker model, streaming: one set of possible model states
-per live container, dropped when the container is destroyed.
+per container, and a tombstone for each removed one until the end of the log.
 
-A log is read line by line (never as a whole), so memory grows with the number of containers
-alive at once, not with the log. The first event the model cannot explain stops the check
-with a `Rejection`; a malformed line raises a located `InputError`.
+A log is read line by line (never as a whole): memory grows with the containers the log names
+(one small entry each once removed), not with its events. The first event the model cannot
+explain stops the check with a `Rejection`; a malformed line raises a located `InputError`.
+`Run` checks one event at a time, for files and for live streams (`--follow`) alike.
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ from pathlib import Path
 from ..errors import InputError, Location
 from ..spec.model import Model
 from .automaton import Automaton
+from .config import known_of, labels_of
 from .events import PARSERS, bad, detect
-from .explain import before_states, reasons, summarize
+from .explain import Rejection, rejection
 from .vocab import DEFAULT, load_dialect
 
 CREATE = "create"
+HISTORY = 6          # the earlier events of a container a rejection shows
 
 
 @dataclass
@@ -38,8 +41,11 @@ class Summary:
     containers: int = 0
     removed: int = 0
     joined_mid_life: int = 0
+    joined_inside: Counter = field(default_factory=Counter)   # command -> containers
     max_live: int = 0
     live_at_end: int = 0
+    rejected: int = 0
+    config: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
         return {"file": self.file, "dialect": self.dialect, "lines": self.lines,
@@ -47,30 +53,10 @@ class Summary:
                 "ignored": [{"type": t, "action": a, "count": n, "reason": self.reasons[(t, a)]}
                             for (t, a), n in sorted(self.ignored.items())],
                 "containers": self.containers, "removed": self.removed,
-                "joined_mid_life": self.joined_mid_life, "max_live": self.max_live,
-                "live_at_end": self.live_at_end}
-
-
-@dataclass
-class Rejection:
-    """The first event the model cannot explain, with what the model knew before it."""
-
-    file: str
-    line: int
-    container: str
-    name: str
-    event: dict
-    action: str
-    exit_code: int | None
-    states: dict
-    reasons: list[str]
-    history: list[str]
-
-    def to_json(self) -> dict:
-        return {"file": self.file, "line": self.line, "container": self.container,
-                "name": self.name, "action": self.action, "exit_code": self.exit_code,
-                "event": self.event, "states_before": self.states, "reasons": self.reasons,
-                "history": self.history}
+                "joined_mid_life": self.joined_mid_life,
+                "joined_inside": dict(sorted(self.joined_inside.items())),
+                "max_live": self.max_live, "live_at_end": self.live_at_end,
+                "rejected": self.rejected, "config": self.config}
 
 
 class Checker:
@@ -90,96 +76,170 @@ class Checker:
             self._autos[dialect] = auto
         return auto
 
+    def run(self, file: str = "-", dialect: str | None = None,
+            config: dict[str, str] | None = None) -> Run:
+        return Run(self, file, dialect, config or {})
+
     def check(self, lines: Iterable[bytes | str], file: str = "-",
-              dialect: str | None = None) -> tuple[Summary, Rejection | None]:
+              dialect: str | None = None,
+              config: dict[str, str] | None = None) -> tuple[Summary, Rejection | None]:
         """Check a stream of lines; return the summary and the first rejection, if any."""
-        sm = Summary(file)
-        live: dict[str, int] = {}
-        history: dict[str, list[int]] = {}
-        auto = parse = None
-        loads = json.loads
+        run = self.run(file, dialect, config)
+        loads, sm, feed = json.loads, run.summary, run.event
+        n = 0
         for n, raw in enumerate(lines, 1):
-            sm.lines = n
             if not raw.strip():
                 sm.blank += 1
                 continue
             try:
-                obj = loads(raw.decode() if isinstance(raw, bytes) else raw)
+                obj = loads(raw)
             except ValueError as exc:
-                raise bad(file, n, "DP410", f"not a JSON event: {exc}") from None
-            if not isinstance(obj, dict):
-                raise bad(file, n, "DP411", "an event must be a JSON object")
-            if parse is None:
-                dialect = dialect or detect(obj)
-                if dialect not in PARSERS:
-                    raise bad(file, n, "DP411", "neither a Docker nor a Podman event",
-                              "Docker events have Type, Action and Actor; Podman's have Type, "
-                              "Status and ID")
-                sm.dialect, parse, auto = dialect, PARSERS[dialect], self.automaton(dialect)
-            kind, cid, name, action, code = parse(obj, file, n)
-            if kind != "container" or action in auto.d.ignore_actions:
-                self._ignore(sm, auto, kind, action, file, n)
-                continue
-            if action not in auto.d.known:
-                raise bad(file, n, "DP412", f"unknown container event '{action}'",
-                          f"known: {', '.join(sorted(auto.d.known))}; or list it with its "
-                          "reason under ignore.actions in the vocabulary (--vocab)")
-            sm.checked += 1
-            sid = live.get(cid)
-            if sid is None:
-                sm.containers += 1
-                if action == CREATE:
-                    sid = auto.initial
-                else:
-                    sm.joined_mid_life += 1
-                    sid = auto.anywhere
-                history[cid] = []
-                sm.max_live = max(sm.max_live, len(live) + 1)
-            cls = _class(auto, action, code)
-            new = auto.step(sid, action, cls)
-            if new == auto.empty:
-                return sm, self._reject(auto, sm, sid, obj, n, cid, name, action, code,
-                                        history.get(cid, []))
-            if auto.gone[new]:
-                live.pop(cid, None)
-                history.pop(cid, None)
-                sm.removed += 1
-            else:
-                live[cid] = new
-                h = history[cid]
-                h.append(n)
-                if len(h) > 20:
-                    del h[:-20]
-        sm.live_at_end = len(live)
-        return sm, None
+                sm.lines = n
+                raise bad(file, n, "DP410", f"not a JSON event: {_short(exc)}") from None
+            rej = feed(obj, n)
+            if rej is not None:
+                sm.lines = n
+                return run.finish(), rej
+        sm.lines = n
+        return run.finish(), None
 
-    def _ignore(self, sm: Summary, auto: Automaton, kind: str, action: str, file: str,
-                n: int) -> None:
-        if kind == "container":
+
+class Run:
+    """One log being checked, event by event."""
+
+    def __init__(self, checker: Checker, file: str, dialect: str | None,
+                 config: dict[str, str]) -> None:
+        self.checker, self.file, self.dialect = checker, file, dialect
+        self.summary = Summary(file, config=dict(config))
+        self.config = config
+        self.live: dict[str, int] = {}     # set id, or -line of its destroy (a tombstone)
+        self.history: dict[str, list[tuple[int, str]]] = {}
+        self.auto: Automaton | None = None
+        self.parse = None
+        self.known: tuple = ()
+        self.n_live = 0
+
+    def _start(self, obj: dict, n: int) -> None:
+        dialect = self.dialect or detect(obj)
+        if dialect not in PARSERS:
+            raise bad(self.file, n, "DP411", "neither a Docker nor a Podman event",
+                      "Docker events have Type, Action and Actor; Podman's have Type, "
+                      "Status and ID")
+        self.dialect = self.summary.dialect = dialect
+        self.parse, self.auto = PARSERS[dialect], self.checker.automaton(dialect)
+        self.known = known_of(self.auto.model, self.config, Location("--config"))
+
+    def event(self, obj, n: int) -> Rejection | None:
+        """Check one decoded event (line ``n``); return its rejection, if the model cannot
+        explain it."""
+        if not isinstance(obj, dict):
+            raise bad(self.file, n, "DP411", "an event must be a JSON object")
+        if self.parse is None:
+            self._start(obj, n)
+        auto, sm = self.auto, self.summary
+        kind, cid, name, action, code = self.parse(obj, self.file, n)
+        if kind != "container" or not cid or action in auto.d.ignore_actions:
+            self._ignore(kind, cid, action, n)
+            return None
+        if action not in auto.d.known:
+            raise bad(self.file, n, "DP412", f"unknown container event '{action}'",
+                      f"known: {', '.join(sorted(auto.d.known))}; or list it with its "
+                      "reason under ignore.actions in the vocabulary (--vocab)")
+        sm.checked += 1
+        sid = self.live.get(cid)
+        if sid is None or sid < 0:
+            sid, rej = self._enter(obj, cid, name, action, code, n, sid)
+            if rej is not None:
+                return rej
+        else:
+            new = auto.memo.get((sid, action, code))
+            if new is None:
+                new = auto.step(sid, action, code)
+            if new == auto.empty:
+                return self._reject(sid, obj, n, cid, name, action, code, None)
+            sid = new
+        h = self.history[cid]
+        if auto.gone[sid]:
+            self.live[cid] = -n
+            self.n_live -= 1
+            sm.removed += 1
+            del self.history[cid]
+        else:
+            self.live[cid] = sid
+            h.append((n, action))
+            if len(h) > HISTORY:
+                del h[0]
+        return None
+
+    def _enter(self, obj, cid, name, action, code, n, tomb) -> tuple[int, Rejection | None]:
+        """A container's first event, or its first after a removal: a create starts it from
+        the initial states; any other event joins it mid-life (impossible after a removal)."""
+        auto, sm = self.auto, self.summary
+        known = self.known
+        if action == CREATE and auto.d.label_prefix:
+            known = known_of(auto.model, labels_of(obj, auto.d.label_prefix),
+                             Location(self.file, n), self.known)
+        if action == CREATE or tomb is not None:
+            start = auto.narrow(auto.initial, known)
+            sid = auto.step(start, action, code)
+            if sid == auto.empty:
+                return sid, self._reject(start, obj, n, cid, name, action, code, tomb)
+        else:
+            sid, inside = auto.join(action, code, known)
+            if sid == auto.empty:
+                return sid, self._reject(auto.narrow(auto.anywhere()[0], known), obj, n, cid,
+                                         name, action, code, None)
+            sm.joined_mid_life += 1
+            if inside:
+                sm.joined_inside[self._commands(inside)] += 1
+        sm.containers += 1
+        self.n_live += 1
+        sm.max_live = max(sm.max_live, self.n_live)
+        self.history[cid] = []
+        return sid, None
+
+    def _commands(self, actions: tuple[int, ...]) -> str:
+        from .explain import command_of
+
+        return " or ".join(sorted({command_of(self.auto, a) for a in actions}))
+
+    def _ignore(self, kind: str, cid, action: str, n: int) -> None:
+        sm, auto = self.summary, self.auto
+        if kind == "container" and not cid:
+            key = (kind, f"{action} (no container id)")
+            reason = auto.d.ignore_actions.get(action, "a container event without a "
+                                               "container id: about no one container")
+        elif kind == "container":
             key, reason = (kind, action), auto.d.ignore_actions[action]
         else:
             reason = auto.d.ignore_types.get(kind)
             if reason is None:
-                raise bad(file, n, "DP412", f"unknown event type '{kind}'",
+                raise bad(self.file, n, "DP412", f"unknown event type '{kind}'",
                           "list it with its reason under ignore.types in the vocabulary "
                           "(--vocab)")
             key = (kind, "*")
         sm.ignored[key] += 1
         sm.reasons[key] = reason
 
-    def _reject(self, auto, sm, sid, obj, n, cid, name, action, code, lines) -> Rejection:
-        cls = _class(auto, action, code)
-        states = before_states(auto, sid)
-        return Rejection(sm.file, n, cid, name, obj, action, code, summarize(auto, states),
-                         reasons(auto, sid, action, cls), [f"line {x}" for x in lines])
+    def _reject(self, sid, obj, n, cid, name, action, code, tomb) -> Rejection:
+        self.summary.rejected += 1
+        return rejection(self.auto, self.file, n, cid, name, obj, action, code, sid,
+                         self.history.get(cid, []), tomb)
+
+    def forget(self, cid: str) -> None:
+        """After a rejection in a live stream: know nothing more of the container."""
+        if self.live.pop(cid, -1) >= 0:
+            self.n_live -= 1
+        self.history.pop(cid, None)
+
+    def finish(self) -> Summary:
+        self.summary.live_at_end = self.n_live
+        return self.summary
 
 
-def _class(auto, action: str, code: int | None) -> int | None:
-    """Return what a token's ``=`` value is matched with: an exit event's exit-code class, or
-    another event's number as it is (a kill event's signal)."""
-    if code is None:
-        return None
-    return auto.d.exit_class(code) if action in auto.d.exit_events else code
+def _short(exc: ValueError) -> str:
+    text = str(exc)
+    return text if len(text) <= 120 else text[:117] + "..."
 
 
 def open_lines(path: str):

@@ -18,16 +18,22 @@ def register(sub) -> None:
         description="Check a `docker events --format '{{json .}}'` stream (or `podman events "
         "--format json`) against the Docker model: every container's events must be a run of "
         "the model, allowing the steps a log does not show (allocations, the restart "
-        "back-off). The log is streamed: memory grows with the containers alive at once, not "
-        "with the log. The first event the model cannot explain is reported with the "
-        "container, the line, the model states before it and the guards that reject it.",
+        "back-off). A log may start and end anywhere: a container first seen mid-life (even "
+        "inside one command's events) is checked from every state it may have been in, and "
+        "what the log does not tell (restart policy, memory limit) stays open unless --config "
+        "or the create event's labels say it. A removed container's id is kept to the end: "
+        "after its destroy only a new create is possible. The log is streamed. The first "
+        "event the model cannot explain is reported with the container, the line, what the "
+        "container was (as docker inspect names it) and why the event cannot happen.",
         epilog="exit codes: 0 the model explains the whole log, 1 an event it cannot explain, "
-        "2 a malformed line (FILE:LINE: error DP41x), 3 internal error\n\nexamples:\n"
+        "2 a malformed line (FILE:LINE: error DP41x) or option, 3 internal error\n\n"
+        "examples:\n"
         "  dockproof trace tests/data/events/docker/oom-kill.jsonl\n"
         "  docker events --format '{{json .}}' | dockproof trace -\n"
-        "  dockproof trace podman.jsonl --dialect podman --json")
-    p.add_argument("log", metavar="FILE", help="the event log, one JSON event per line; - "
-                   "reads standard input")
+        "  dockproof trace podman.jsonl --dialect podman --json\n"
+        "  dockproof trace --follow docker --config policy=always")
+    p.add_argument("log", metavar="FILE", nargs="?", help="the event log, one JSON event per "
+                   "line; - reads standard input (not with --follow)")
     p.add_argument("--model", default="docker", metavar="MODEL",
                    help="the model file or built-in name (default: docker)")
     p.add_argument("--dialect", choices=("docker", "podman"),
@@ -35,64 +41,125 @@ def register(sub) -> None:
     p.add_argument("--vocab", type=Path, default=DEFAULT, metavar="FILE",
                    help="the event vocabulary: how each model action shows in the log "
                    "(default: the built-in dockproof/offline/events.toml)")
+    p.add_argument("--config", action="append", default=[], metavar="NAME=VALUE",
+                   help="a model parameter every container of the log has (repeatable), e.g. "
+                   "--config policy=always; a create event's label "
+                   "dockproof.config.NAME=VALUE sets it for one container")
+    p.add_argument("--follow", choices=("docker", "podman"), metavar="ENGINE",
+                   help="read a running engine's event stream (docker or podman) instead of "
+                   "FILE: each event is checked as it comes, each rejection printed at once "
+                   "(the container is then checked afresh); Ctrl-C prints the summary")
+    p.add_argument("--url", metavar="URL", help="with --follow docker: the daemon (default: "
+                   "DOCKER_HOST or the local socket)")
+    p.add_argument("--podman", metavar="CMD", default="podman",
+                   help="with --follow podman: the podman command with its global options "
+                   "(default: podman), run as CMD events --format json")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="with a rejection, also show the model's states and guards")
     p.add_argument("--json", action="store_true", help="print one JSON document")
     p.set_defaults(func=cmd_trace)
 
 
 def cmd_trace(args, out: TextIO, err: TextIO) -> int:
     from .. import builtin
+    from ..errors import InputError
     from ..spec.loader import load_model
     from .checker import Checker, open_lines
+    from .config import parse_assignments
 
+    config = parse_assignments(args.config)
+    if (args.log is None) == (args.follow is None):
+        raise InputError("trace", "DP415", "give a FILE (or -) or --follow ENGINE, not both")
     model = load_model(builtin.resolve_model(args.model))
     checker = Checker(model, args.vocab)
+    if args.follow:
+        from .follow import follow, stream_of
+
+        run = checker.run(f"<{args.follow} events>", args.follow, config)
+        summary, rejections = follow(run, stream_of(args.follow, args.url, args.podman), out,
+                                     args.verbose, args.json)
+        if args.json:
+            _json(out, model, args, summary, rejections)
+        else:
+            write_summary(summary, out)
+        return 1 if rejections else 0
     stream = open_lines(args.log)
     try:
-        summary, rejection = checker.check(stream, args.log, args.dialect)
+        summary, rejection = checker.check(stream, args.log, args.dialect, config)
     finally:
         if args.log != "-":
             stream.close()
     if args.json:
-        from ..outputs import run_meta
-        doc = {"verdict": "rejected" if rejection else "accepted", "model": model.name,
-               "summary": summary.to_json(),
-               "rejection": rejection.to_json() if rejection else None,
-               "meta": run_meta("trace", model, {"log": args.log, "dialect": args.dialect,
-                                                 "vocab": str(args.vocab) if args.vocab
-                                                 else None}, getattr(args, "argv", None))}
-        json.dump(doc, out, indent=2, sort_keys=True)
-        out.write("\n")
+        _json(out, model, args, summary, [rejection] if rejection else [])
     else:
-        write_text(summary, rejection, out)
+        if rejection is not None:
+            write_rejection(rejection, out, args.verbose, checker.automaton(summary.dialect))
+        write_summary(summary, out, rejection is None)
     return 1 if rejection else 0
 
 
-def write_text(summary, rejection, out: TextIO) -> None:
-    from .explain import render_summary
+def _json(out, model, args, summary, rejections) -> None:
+    from ..outputs import run_meta
 
-    s = summary
-    if rejection is None:
-        out.write(f"{s.file}: accepted: the Docker model explains all {s.checked} container "
-                  f"events ({s.dialect}, {s.containers} containers, {s.removed} removed, "
-                  f"{s.live_at_end} alive at the end, at most {s.max_live} at once)\n")
-    else:
-        r = rejection
-        out.write(f"{r.file}:{r.line}: rejected: container {r.name} ({r.container[:12]}): "
-                  f"event '{r.action}'" + (f" exit code {r.exit_code}" if r.exit_code is not None
-                                           else "") + " cannot happen here\n")
+    doc = {"verdict": "rejected" if rejections else "accepted", "model": model.name,
+           "summary": summary.to_json(),
+           "rejection": rejections[0].to_json() if rejections else None,
+           "meta": run_meta("trace", model, {"log": args.log, "dialect": args.dialect,
+                                             "follow": args.follow, "config": args.config,
+                                             "vocab": str(args.vocab) if args.vocab
+                                             else None}, getattr(args, "argv", None))}
+    if args.follow:
+        doc["rejections"] = [r.to_json() for r in rejections]
+    json.dump(doc, out, indent=2, sort_keys=True)
+    out.write("\n")
+
+
+def write_rejection(r, out: TextIO, verbose: bool, auto) -> None:
+    """At most about eight lines: the event, what the container was, why, its history."""
+    from .explain import render_summary
+    from .inspect import render_inspect
+
+    ev = f"'{r.action}'" + (f" with exit code {r.exit_code}" if r.exit_code is not None and
+                            r.action in auto.d.exit_events else
+                            f" with signal {r.exit_code}" if r.exit_code is not None else "")
+    out.write(f"{r.file}:{r.line}: rejected: container {r.name} ({r.container[:12]}): "
+              f"event {ev} cannot happen here\n")
+    state, conf = render_inspect(r.inspect, auto.d.inspect)
+    out.write(f"  the container was: {state}\n  its configuration: {conf}\n")
+    for line in r.reasons:
+        out.write(f"  - {line}\n")
+    if r.history:
+        out.write(f"  its earlier events: {', '.join(r.history)}\n")
+    if verbose:
         out.write(f"  model states before it ({r.states['count']}):\n")
         for line in render_summary(r.states):
             out.write(f"    {line}\n")
-        out.write("  why no model step explains it:\n")
-        for line in r.reasons:
+        out.write("  the model's steps:\n")
+        for line in r.detail:
             out.write(f"    - {line}\n")
-        if r.history:
-            out.write(f"  this container's earlier events: {', '.join(r.history)}\n")
+
+
+def write_summary(s, out: TextIO, accepted: bool = True) -> None:
+    if s.checked == 0 and accepted:
+        out.write(f"{s.file}: no container events ({s.lines} lines)\n")
+    elif accepted:
+        out.write(f"{s.file}: accepted: the Docker model explains all {s.checked} container "
+                  f"events ({s.dialect}, {_n(s.containers, 'container')}, {s.removed} removed, "
+                  f"{s.live_at_end} alive at the end, at most {s.max_live} at once)\n")
+    if s.config:
+        out.write(f"  configuration given: {' '.join(f'{k}={v}' for k, v in s.config.items())}"
+                  "\n")
     if s.joined_mid_life:
-        out.write(f"  {s.joined_mid_life} containers appear without a create: checked from any "
-                  "reachable state\n")
+        out.write(f"  {_n(s.joined_mid_life, 'container')} appear without a create: checked "
+                  "from every state they may have been in\n")
+    for cmd, n in sorted(s.joined_inside.items()):
+        out.write(f"  {n} of them joined inside {cmd}\n")
     for (t, a), n in sorted(s.ignored.items()):
         what = f"{t} events" if a == "*" else f"container '{a}' events"
         out.write(f"  ignored {n} {what}: {s.reasons[(t, a)]}\n")
     if s.blank:
         out.write(f"  skipped {s.blank} blank lines\n")
+
+
+def _n(n: int, what: str) -> str:
+    return f"{n} {what}" + ("" if n == 1 else "s")

@@ -14,7 +14,8 @@ from ..errors import InputError, Location
 
 #: (kind, container id, name, action, number or None): the number is an exit event's exit code
 #: or a Docker kill event's signal. ``kind`` is ``container`` or the
-#: event's Type for events of other types (id, name and code are then None).
+#: event's Type for events of other types (id, name and code are then None). A container
+#: event about no one container (``container prune``) has the id ``""``.
 Event = tuple
 
 
@@ -43,8 +44,8 @@ def parse_docker(obj, file: str, line: int) -> Event:
         return (str(kind), None, None, str(action), None)
     if not isinstance(attrs, dict):
         raise bad(file, line, "DP411", "Actor.Attributes must be an object")
-    cid = actor.get("ID")
-    if not isinstance(cid, str) or not cid or not isinstance(action, str):
+    cid = actor.get("ID") or ""
+    if not isinstance(cid, str) or not isinstance(action, str):
         raise bad(file, line, "DP411", "a container event needs Actor.ID and Action strings")
     code = attrs.get("exitCode")
     if code is not None:
@@ -65,8 +66,8 @@ def parse_podman(obj, file: str, line: int) -> Event:
                   "the input must be `podman events --format json` lines") from None
     if kind != "container":
         return (str(kind), None, None, str(action), None)
-    cid = obj.get("ID")
-    if not isinstance(cid, str) or not cid or not isinstance(action, str):
+    cid = obj.get("ID") or ""
+    if not isinstance(cid, str) or not isinstance(action, str):
         raise bad(file, line, "DP411", "a container event needs ID and Status strings")
     code = obj.get("ContainerExitCode")
     if action == "died":

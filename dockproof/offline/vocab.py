@@ -15,6 +15,7 @@ from ..engines.compiled import predicate
 from ..spec.model import Model
 from ..spec.source import Source, read_toml
 from ..spec.types import EnumType
+from .inspect import load_inspect
 
 DEFAULT = Path(__file__).with_name("events.toml")
 DIALECTS = ("docker", "podman")
@@ -52,6 +53,19 @@ class Word:
 
 
 @dataclass(frozen=True)
+class Signals:
+    """How a word's kill events tie the exit code of its exit event (``[<dialect>.signals]``):
+    the predicates are over the model's state before the action."""
+
+    events: frozenset[str]                     # events whose number is a signal
+    kill: int                                  # SIGKILL: it cannot be caught
+    already_exited: Callable[[tuple], bool]    # the process had exited before the command
+    dies: Callable[[tuple], bool]              # the default action: exit 128 + n
+    ignores: Callable[[tuple], bool]           # only SIGKILL ends it
+    text: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Dialect:
     """One engine's vocabulary, compiled against a model."""
 
@@ -67,6 +81,9 @@ class Dialect:
     exit_other: int
     exit_unset: int
     known: frozenset[str] = field(default=frozenset())   # every event name some word uses
+    signals: Signals | None = None
+    label_prefix: str = ""        # create labels NAME=VALUE under it narrow the parameters
+    inspect: tuple = ()           # inspect.Field: how messages show a state
 
     def exit_class(self, code: int) -> int:
         """Return the exit variable's member index for an exit code."""
@@ -77,7 +94,8 @@ def load_dialect(model: Model, dialect: str, path: str | Path = DEFAULT) -> Dial
     """Load and check one dialect of a vocabulary file against ``model``."""
     src = read_toml(path)
     d = src.data
-    src.check_keys(d, "", ("meta", "exit_code") + DIALECTS, required=("exit_code", dialect))
+    src.check_keys(d, "", ("meta", "exit_code", "config", "inspect") + DIALECTS,
+                   required=("exit_code", dialect))
     meta = src.table(d.get("meta", {}), "meta")
     if meta.get("model", model.name) != model.name:
         raise src.error("meta.model", "DP420", f"this vocabulary is for model "
@@ -86,7 +104,7 @@ def load_dialect(model: Model, dialect: str, path: str | Path = DEFAULT) -> Dial
     global _EXIT_MEMBERS
     _EXIT_MEMBERS = model.variables[slot].type.members
     body = src.table(d[dialect], dialect)
-    src.check_keys(body, dialect, ("exit_events", "words", "observe", "ignore"),
+    src.check_keys(body, dialect, ("exit_events", "words", "observe", "ignore", "signals"),
                    required=("words",))
     words = _words(src, src.table(body["words"], f"{dialect}.words"), f"{dialect}.words", model)
     observe, texts = _observe(src, src.table(body.get("observe", {}), f"{dialect}.observe"),
@@ -99,7 +117,33 @@ def load_dialect(model: Model, dialect: str, path: str | Path = DEFAULT) -> Dial
                                              f"{dialect}.exit_events")),
                    _reasons(src, ignore.get("actions", {}), f"{dialect}.ignore.actions"),
                    _reasons(src, ignore.get("types", {}), f"{dialect}.ignore.types"),
-                   slot, classes, other, unset, known | frozenset(observe))
+                   slot, classes, other, unset, known | frozenset(observe),
+                   _signals(src, body.get("signals"), f"{dialect}.signals", model),
+                   _label_prefix(src, d.get("config", {})),
+                   load_inspect(src, d.get("inspect", {}), model))
+
+
+def _signals(src: Source, table, key: str, model: Model) -> Signals | None:
+    if table is None:
+        return None
+    t = src.table(table, key)
+    preds = ("already_exited", "dies", "ignores")
+    src.check_keys(t, key, ("events", "kill") + preds, required=("events", "kill") + preds)
+    if not isinstance(t["kill"], int) or isinstance(t["kill"], bool) or not 0 < t["kill"] < 128:
+        raise src.error(f"{key}.kill", "DP103", "SIGKILL's number, 1..127")
+    fs = {p: predicate(src.expr(f"{key}.{p}", t[p], model.scope())) for p in preds}
+    return Signals(frozenset(src.string_list(t["events"], f"{key}.events")), t["kill"],
+                   fs["already_exited"], fs["dies"], fs["ignores"],
+                   {p: str(t[p]) for p in preds})
+
+
+def _label_prefix(src: Source, table) -> str:
+    t = src.table(table, "config")
+    src.check_keys(t, "config", ("label_prefix",))
+    prefix = t.get("label_prefix", "")
+    if not isinstance(prefix, str):
+        raise src.error("config.label_prefix", "DP103", "expected a string")
+    return prefix
 
 
 def _exit_code(src: Source, table, model: Model):
