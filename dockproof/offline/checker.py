@@ -10,7 +10,7 @@ explain stops the check with a `Rejection`; a malformed line raises a located `I
 from __future__ import annotations
 
 import json
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,6 +86,8 @@ class Checker:
         """Check a stream of lines; return the summary and the first rejection, if any."""
         run = self.run(file, dialect, config)
         loads, sm, feed = json.loads, run.summary, run.event
+        live, hist = run.live, run.history
+        parse = memo = None
         n = 0
         for n, raw in enumerate(lines, 1):
             if not raw.strip():
@@ -96,7 +98,24 @@ class Checker:
             except ValueError as exc:
                 sm.lines = n
                 raise bad(file, n, "DP410", f"not a JSON event: {_short(exc)}") from None
-            rej = feed(obj, n)
+            if parse is not None and type(obj) is dict:
+                # the fast path: a live container, a known step (see Run.event)
+                ev = parse(obj, file, n)
+                if ev[0] == "container" and ev[1]:
+                    sid = live.get(ev[1])
+                    if sid is not None and sid >= 0:
+                        new = memo.get((sid, ev[3], ev[4]))
+                        if new is not None and new != empty and not gone[new]:
+                            sm.checked += 1
+                            live[ev[1]] = new
+                            hist[ev[1]].append((n, ev[3]))
+                            continue
+                rej = feed(obj, n, ev)
+            else:
+                rej = feed(obj, n)
+                if run.auto is not None:
+                    parse, memo, empty, gone = run.parse, run.auto.memo, run.auto.empty, \
+                        run.auto.gone
             if rej is not None:
                 sm.lines = n
                 return run.finish(), rej
@@ -113,7 +132,7 @@ class Run:
         self.summary = Summary(file, config=dict(config))
         self.config = config
         self.live: dict[str, int] = {}     # set id, or -line of its destroy (a tombstone)
-        self.history: dict[str, list[tuple[int, str]]] = {}
+        self.history: dict[str, deque[tuple[int, str]]] = {}
         self.auto: Automaton | None = None
         self.parse = None
         self.known: tuple = ()
@@ -129,15 +148,15 @@ class Run:
         self.parse, self.auto = PARSERS[dialect], self.checker.automaton(dialect)
         self.known = known_of(self.auto.model, self.config, Location("--config"))
 
-    def event(self, obj, n: int) -> Rejection | None:
-        """Check one decoded event (line ``n``); return its rejection, if the model cannot
-        explain it."""
+    def event(self, obj, n: int, parsed: tuple | None = None) -> Rejection | None:
+        """Check one decoded event (line ``n``; ``parsed``: its `events.Event`, if known);
+        return its rejection, if the model cannot explain it."""
         if not isinstance(obj, dict):
             raise bad(self.file, n, "DP411", "an event must be a JSON object")
         if self.parse is None:
             self._start(obj, n)
         auto, sm = self.auto, self.summary
-        kind, cid, name, action, code = self.parse(obj, self.file, n)
+        kind, cid, name, action, code = parsed or self.parse(obj, self.file, n)
         if kind != "container" or not cid or action in auto.d.ignore_actions:
             self._ignore(kind, cid, action, n)
             return None
@@ -167,8 +186,6 @@ class Run:
         else:
             self.live[cid] = sid
             h.append((n, action))
-            if len(h) > HISTORY:
-                del h[0]
         return None
 
     def _enter(self, obj, cid, name, action, code, n, tomb) -> tuple[int, Rejection | None]:
@@ -195,7 +212,7 @@ class Run:
         sm.containers += 1
         self.n_live += 1
         sm.max_live = max(sm.max_live, self.n_live)
-        self.history[cid] = []
+        self.history[cid] = deque(maxlen=HISTORY)
         return sid, None
 
     def _commands(self, actions: tuple[int, ...]) -> str:
