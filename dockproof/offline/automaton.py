@@ -46,6 +46,7 @@ class Automaton:
         self._words: dict[tuple[int, int], tuple[int, ...]] = {}
         self._idle_memo: dict[tuple, tuple[int, ...]] = {}
         self._narrow: dict[tuple, int] = {}
+        self._observed: dict[int, tuple] = {}
         self._join: dict[tuple, tuple[int, tuple[int, ...]]] = {}
         status = model.var("status")
         self._status_slot, self._status_init = status.slot, status.init
@@ -179,12 +180,32 @@ class Automaton:
         for c in self.sets[sid]:
             s, a, w, pos, sig = self.configs[c]
             if a != IDLE:
-                if obs is not None and obs(self.states[s]):
+                if obs is not None and self.d.observe_inside and obs(self.observed_at(c)):
                     out.add(c)
                 self._advance(out, s, a, w, pos, sig, name, code)
                 continue
             out.update(self._from_idle(s, name, code))
         return out
+
+    def observed_at(self, c: int) -> tuple:
+        """Return the state an observation event is judged on in the middle of a word: the
+        state before the action until its exit event; from the exit event on, that state with
+        the vocabulary's stopped status (the engine records the exit before it logs it); once
+        the word has started the container again (``resume_events``), the state after it."""
+        got = self._observed.get(c)
+        if got is None:
+            s, a, w, pos, _ = self.configs[c]
+            names = [t.name for t in self.d.words[a][w].tokens[:pos]]
+            ex = next((i for i, n in enumerate(names) if n in self.d.exit_events), None)
+            got = self.states[s]
+            if ex is not None and any(n in self.d.resume_events for n in names[ex:]):
+                got = self.states[self.post(s, a)]
+            elif ex is not None and self.d.stopped_status is not None:
+                st = list(got)
+                st[self._status_slot] = self.d.stopped_status
+                got = tuple(st)
+            self._observed[c] = got
+        return got
 
     def _from_idle(self, s: int, name: str, code: int | None) -> tuple[int, ...]:
         """Return the configurations an idle state leads to on an event (memoized: the sets
@@ -256,9 +277,17 @@ class Automaton:
         """Return the test an exit code must pass after signals ``sig`` from state ``s``
         (the state before the action): SIGKILL first gives 128+9; a signal n the process dies
         of gives 128+n (or, with SIGKILL after it, 128+9); one it ignores needs SIGKILL; one it
-        traps leaves its own code; a process that had already exited keeps its own code."""
+        traps leaves its own code; a process that had already exited keeps its own code (of
+        the class the model recorded at that exit)."""
         sg = self.d.signals
-        if sg is None or sig <= NOSIG or sg.already_exited(self.states[s]):
+        if sg is None or sig == UNSEEN:
+            return _any
+        if sg.already_exited(self.states[s]):
+            own = self.states[s][self.d.exit_slot]
+            if own == self.d.exit_unset:
+                return _any
+            return lambda c: self.d.exit_class(c) == own
+        if sig == NOSIG:
             return _any
         first, later = signals_of(sig)
         killed = 128 + sg.kill

@@ -77,14 +77,15 @@ class Checker:
         return auto
 
     def run(self, file: str = "-", dialect: str | None = None,
-            config: dict[str, str] | None = None) -> Run:
-        return Run(self, file, dialect, config or {})
+            config: dict[str, str] | None = None, explain: bool = True) -> Run:
+        return Run(self, file, dialect, config or {}, explain)
 
     def check(self, lines: Iterable[bytes | str], file: str = "-",
-              dialect: str | None = None,
-              config: dict[str, str] | None = None) -> tuple[Summary, Rejection | None]:
-        """Check a stream of lines; return the summary and the first rejection, if any."""
-        run = self.run(file, dialect, config)
+              dialect: str | None = None, config: dict[str, str] | None = None,
+              explain: bool = True) -> tuple[Summary, Rejection | None]:
+        """Check a stream of lines; return the summary and the first rejection, if any
+        (``explain=False``: only where it is, not why)."""
+        run = self.run(file, dialect, config, explain)
         loads, sm, feed = json.loads, run.summary, run.event
         live, hist = run.live, run.history
         parse = memo = None
@@ -127,8 +128,8 @@ class Run:
     """One log being checked, event by event."""
 
     def __init__(self, checker: Checker, file: str, dialect: str | None,
-                 config: dict[str, str]) -> None:
-        self.checker, self.file, self.dialect = checker, file, dialect
+                 config: dict[str, str], explain: bool = True) -> None:
+        self.checker, self.file, self.dialect, self.explain = checker, file, dialect, explain
         self.summary = Summary(file, config=dict(config))
         self.config = config
         self.live: dict[str, int] = {}     # set id, or -line of its destroy (a tombstone)
@@ -240,6 +241,9 @@ class Run:
 
     def _reject(self, sid, obj, n, cid, name, action, code, tomb) -> Rejection:
         self.summary.rejected += 1
+        if not self.explain:
+            return Rejection(self.file, n, cid, name, obj, action, code, {}, [], [], {}, [],
+                             -tomb if tomb is not None else None)
         return rejection(self.auto, self.file, n, cid, name, obj, action, code, sid,
                          self.history.get(cid, []), tomb)
 

@@ -84,6 +84,9 @@ class Dialect:
     signals: Signals | None = None
     label_prefix: str = ""        # create labels NAME=VALUE under it narrow the parameters
     inspect: tuple = ()           # inspect.Field: how messages show a state
+    stopped_status: int | None = None    # the status between a word's exit and its end
+    resume_events: frozenset[str] = frozenset()   # events that start the container again
+    observe_inside: bool = True   # observations may come inside a command's word
 
     def exit_class(self, code: int) -> int:
         """Return the exit variable's member index for an exit code."""
@@ -104,8 +107,19 @@ def load_dialect(model: Model, dialect: str, path: str | Path = DEFAULT) -> Dial
     global _EXIT_MEMBERS
     _EXIT_MEMBERS = model.variables[slot].type.members
     body = src.table(d[dialect], dialect)
-    src.check_keys(body, dialect, ("exit_events", "words", "observe", "ignore", "signals"),
+    src.check_keys(body, dialect, ("exit_events", "words", "observe", "ignore", "signals",
+                                   "stopped_status", "resume_events", "observe_inside"),
                    required=("words",))
+    inside = body.get("observe_inside", True)
+    if not isinstance(inside, bool):
+        raise src.error(f"{dialect}.observe_inside", "DP103", "expected true or false")
+    stopped = None
+    if "stopped_status" in body:
+        members = model.var("status").type.members
+        if body["stopped_status"] not in members:
+            raise src.error(f"{dialect}.stopped_status", "DP104", "unknown status "
+                            f"'{body['stopped_status']}'", f"values: {', '.join(members)}")
+        stopped = members.index(body["stopped_status"])
     words = _words(src, src.table(body["words"], f"{dialect}.words"), f"{dialect}.words", model)
     observe, texts = _observe(src, src.table(body.get("observe", {}), f"{dialect}.observe"),
                               f"{dialect}.observe", model)
@@ -120,7 +134,9 @@ def load_dialect(model: Model, dialect: str, path: str | Path = DEFAULT) -> Dial
                    slot, classes, other, unset, known | frozenset(observe),
                    _signals(src, body.get("signals"), f"{dialect}.signals", model),
                    _label_prefix(src, d.get("config", {})),
-                   load_inspect(src, d.get("inspect", {}), model))
+                   load_inspect(src, d.get("inspect", {}), model), stopped,
+                   frozenset(src.string_list(body.get("resume_events", []),
+                                             f"{dialect}.resume_events")), inside)
 
 
 def _signals(src: Source, table, key: str, model: Model) -> Signals | None:
