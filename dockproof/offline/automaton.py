@@ -47,6 +47,9 @@ class Automaton:
         self._idle_memo: dict[tuple, tuple[int, ...]] = {}
         self._narrow: dict[tuple, int] = {}
         self._observed: dict[int, tuple] = {}
+        self._accepts: dict[tuple, frozenset[str]] = {}
+        self._start_index: dict[int, dict[str, list[tuple[int, int, int]]]] = {}
+        self._mid_index: dict[str, int] | None = None
         self._join: dict[tuple, tuple[int, tuple[int, ...]]] = {}
         status = model.var("status")
         self._status_slot, self._status_init = status.slot, status.init
@@ -95,6 +98,17 @@ class Automaton:
             self._anywhere = (self.intern(idle), self.intern(frozenset(mid)))
         return self._anywhere
 
+    def _mid_for(self, name: str) -> int:
+        """Return the set of the mid-word configurations whose next event may be ``name``."""
+        if self._mid_index is None:
+            index: dict[str, list[int]] = {}
+            for c in self.sets[self.anywhere()[1]]:
+                _, a, w, pos, _ = self.configs[c]
+                for n in self.accepts(a, w, pos):
+                    index.setdefault(n, []).append(c)
+            self._mid_index = {n: self.intern(frozenset(cs)) for n, cs in index.items()}
+        return self._mid_index.get(name, self.empty)
+
     def narrow(self, sid: int, known: tuple[tuple[int, int], ...]) -> int:
         """Keep the configurations whose state has the known (slot, value) pairs."""
         if not known:
@@ -114,6 +128,8 @@ class Automaton:
         got = self._join.get(key)
         if got is None:
             idle, mid = (self.narrow(x, known) for x in self.anywhere())
+            if name not in self.d.observe or not self.d.observe_inside:
+                mid = self.narrow(self._mid_for(name), known)   # only words that take it
             a, b = self.step(idle, name, code), self.step(mid, name, code)
             inside: tuple[int, ...] = ()
             if not self.sets[a] and self.sets[b]:
@@ -140,6 +156,20 @@ class Automaton:
             got = () if ws is None else tuple(i for i, w in enumerate(ws)
                                               if w.when is None or w.when(st))
             self._words[key] = got
+        return got
+
+    def accepts(self, a: int, w: int, pos: int) -> frozenset[str]:
+        """Return the event names a word can match next at ``pos`` (an index: most events
+        of most configurations cannot advance them, and are skipped at once)."""
+        key = (a, w, pos)
+        got = self._accepts.get(key)
+        if got is None:
+            names = set()
+            for t in self.d.words[a][w].tokens[pos:]:
+                names.add(t.name)
+                if not t.optional:
+                    break
+            got = self._accepts[key] = frozenset(names)
         return got
 
     def is_internal(self, s: int, a: int) -> bool:
@@ -182,7 +212,8 @@ class Automaton:
             if a != IDLE:
                 if obs is not None and self.d.observe_inside and obs(self.observed_at(c)):
                     out.add(c)
-                self._advance(out, s, a, w, pos, sig, name, code)
+                if name in self.accepts(a, w, pos):
+                    self._advance(out, s, a, w, pos, sig, name, code)
                 continue
             out.update(self._from_idle(s, name, code))
         return out
@@ -215,14 +246,24 @@ class Automaton:
         if got is None:
             out: set[int] = set()
             obs = self.d.observe.get(name)
+            if obs is not None:
+                out.update(self.idle(x) for x in self.closure(s) if obs(self.states[x]))
+            for x, a2, w2 in self._starters(s).get(name, ()):
+                self._advance(out, x, a2, w2, 0, NOSIG, name, code)
+            got = self._idle_memo[key] = tuple(out)
+        return got
+
+    def _starters(self, s: int) -> dict[str, list[tuple[int, int, int]]]:
+        """Return, by event name, the words an idle state (after internal steps) may start
+        with that event: (state, action, word)."""
+        got = self._start_index.get(s)
+        if got is None:
+            got = self._start_index[s] = {}
             for x in self.closure(s):
-                if obs is not None and obs(self.states[x]):
-                    out.add(self.idle(x))
                 for a2, _ in self.out[x]:
                     for w2 in self.words_at(x, a2):
-                        if self.d.words[a2][w2].tokens:
-                            self._advance(out, x, a2, w2, 0, NOSIG, name, code)
-            got = self._idle_memo[key] = tuple(out)
+                        for n in self.accepts(a2, w2, 0):
+                            got.setdefault(n, []).append((x, a2, w2))
         return got
 
     def _advance(self, out: set[int], s: int, a: int, w: int, pos: int, sig: int, name: str,
