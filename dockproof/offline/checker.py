@@ -45,6 +45,7 @@ class Summary:
     max_live: int = 0
     live_at_end: int = 0
     rejected: int = 0
+    malformed: int = 0     # --follow: malformed events reported and skipped
     config: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
@@ -56,7 +57,8 @@ class Summary:
                 "joined_mid_life": self.joined_mid_life,
                 "joined_inside": dict(sorted(self.joined_inside.items())),
                 "max_live": self.max_live, "live_at_end": self.live_at_end,
-                "rejected": self.rejected, "config": self.config}
+                "rejected": self.rejected, "malformed": self.malformed,
+                "config": self.config}
 
 
 class Checker:

@@ -81,8 +81,8 @@ def cmd_trace(args, out: TextIO, err: TextIO) -> int:
         if args.json:
             _json(out, model, args, summary, rejections)
         else:
-            write_summary(summary, out)
-        return 1 if rejections else 0
+            write_summary(summary, out, not rejections)
+        return 1 if rejections else 2 if summary.malformed else 0
     stream = open_lines(args.log)
     try:
         summary, rejection = checker.check(stream, args.log, args.dialect, config)
@@ -142,10 +142,14 @@ def write_rejection(r, out: TextIO, verbose: bool, auto) -> None:
 def write_summary(s, out: TextIO, accepted: bool = True) -> None:
     if s.checked == 0 and accepted:
         out.write(f"{s.file}: no container events ({s.lines} lines)\n")
-    elif accepted:
-        out.write(f"{s.file}: accepted: the Docker model explains all {s.checked} container "
+    elif accepted or s.rejected:
+        verdict = "accepted: the Docker model explains all" if accepted else \
+            f"{_n(s.rejected, 'event')} rejected of"
+        out.write(f"{s.file}: {verdict} {s.checked} container "
                   f"events ({s.dialect}, {_n(s.containers, 'container')}, {s.removed} removed, "
                   f"{s.live_at_end} alive at the end, at most {s.max_live} at once)\n")
+    if s.malformed:
+        out.write(f"  skipped {_n(s.malformed, 'malformed event')}\n")
     if s.config:
         out.write(f"  configuration given: {' '.join(f'{k}={v}' for k, v in s.config.items())}"
                   "\n")
