@@ -98,7 +98,7 @@ class Checker:
                 continue
             try:
                 obj = loads(raw)
-            except ValueError as exc:
+            except (ValueError, RecursionError) as exc:
                 sm.lines = n
                 raise bad(file, n, "DP410", f"not a JSON event: {_short(exc)}") from None
             if parse is not None and type(obj) is dict:
@@ -263,6 +263,24 @@ class Run:
 def _short(exc: ValueError) -> str:
     text = str(exc)
     return text if len(text) <= 120 else text[:117] + "..."
+
+
+MAX_LINE = 1 << 20    # an event is a few hundred bytes; a longer line is not an event
+
+
+def bounded(stream, file: str, limit: int = MAX_LINE):
+    """Yield a binary stream's lines, refusing one longer than ``limit`` bytes (a binary file
+    without newlines is not read whole into memory)."""
+    read = stream.readline
+    n = 0
+    while True:
+        line = read(limit + 1)
+        if not line:
+            return
+        n += 1
+        if len(line) > limit:
+            raise bad(file, n, "DP410", f"not a JSON event: a line longer than {limit} bytes")
+        yield line
 
 
 def open_lines(path: str):

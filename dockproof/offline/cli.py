@@ -64,7 +64,7 @@ def cmd_trace(args, out: TextIO, err: TextIO) -> int:
     from .. import builtin
     from ..errors import InputError
     from ..spec.loader import load_model
-    from .checker import Checker, open_lines
+    from .checker import Checker, bounded, open_lines
     from .config import parse_assignments
 
     config = parse_assignments(args.config)
@@ -85,7 +85,8 @@ def cmd_trace(args, out: TextIO, err: TextIO) -> int:
         return 1 if rejections else 2 if summary.malformed else 0
     stream = open_lines(args.log)
     try:
-        summary, rejection = checker.check(stream, args.log, args.dialect, config)
+        summary, rejection = checker.check(bounded(stream, args.log), args.log, args.dialect,
+                                           config)
     finally:
         if args.log != "-":
             stream.close()
