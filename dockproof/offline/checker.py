@@ -90,7 +90,7 @@ class Checker:
         run = self.run(file, dialect, config, explain)
         loads, sm, feed = json.loads, run.summary, run.event
         live, hist = run.live, run.history
-        parse = memo = None
+        parse = memo = empty = gone = None
         n = 0
         for n, raw in enumerate(lines, 1):
             if not raw.strip():
