@@ -6,8 +6,10 @@ Builds each log by replaying the recorded Docker lifecycles (tests/data/events/d
 fresh container ids, ``--live`` containers interleaved at once, streamed to a temporary file.
 Each measurement runs in a fresh subprocess so that its peak RSS is its own. The peer, measured
 in the same run on the same file, is the parsing floor: a loop that only calls ``json.loads``
-on every line. Prints events/second, the ratio to the floor, and peak RSS per log size: the
-memory should stay flat as the log grows (the checker keeps one state set per live container).
+on every line. Prints events/second, the ratio to the floor, and peak RSS per log size. The
+checker keeps one state set per live container and one tombstone (an id and a line number) per
+removed one, so memory grows with the number of containers the log names (every lifecycle
+here has fresh ids), not with its events.
 """
 
 from __future__ import annotations
@@ -75,15 +77,15 @@ def build(path: Path, n_events: int, live: int) -> int:
 
 CHILD_TRACE = """
 import sys, time, resource
-from dockproof.offline.checker import Checker
+from dockproof.offline.checker import Checker, bounded
 from dockproof.spec.loader import load_model
 c = Checker(load_model(sys.argv[1])); c.automaton("docker")
 t0 = time.perf_counter()
 with open(sys.argv[2], "rb") as f:
-    s, r = c.check(f, sys.argv[2])
+    s, r = c.check(bounded(f, sys.argv[2]), sys.argv[2])
 dt = time.perf_counter() - t0
 assert r is None, r.reasons
-print(s.lines, dt, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, s.max_live)
+print(s.lines, dt, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, s.max_live, s.removed)
 """
 
 CHILD_FLOOR = """
@@ -95,15 +97,15 @@ with open(sys.argv[2], "rb") as f:
     for line in f:
         loads(line); n += 1
 dt = time.perf_counter() - t0
-print(n, dt, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, 0)
+print(n, dt, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, 0, 0)
 """
 
 
-def measure(code: str, log: Path) -> tuple[int, float, int, int]:
+def measure(code: str, log: Path) -> tuple[int, float, int, int, int]:
     p = subprocess.run([sys.executable, "-c", code, str(ROOT / "model" / "docker.toml"),
                         str(log)], capture_output=True, text=True, check=True, cwd=ROOT)
-    n, dt, rss, live = p.stdout.split()
-    return int(n), float(dt), int(rss), int(live)
+    n, dt, rss, live, removed = p.stdout.split()
+    return int(n), float(dt), int(rss), int(live), int(removed)
 
 
 def main() -> None:
@@ -112,17 +114,18 @@ def main() -> None:
     ap.add_argument("--live", type=int, default=50, help="containers alive at once")
     args = ap.parse_args()
     print(f"{'events':>9} {'log MiB':>8} {'trace ev/s':>11} {'json.loads ev/s':>16} "
-          f"{'trace/floor':>11} {'trace peak RSS':>15} {'floor peak RSS':>15} {'live':>5}")
+          f"{'trace/floor':>11} {'trace peak RSS':>15} {'floor peak RSS':>15} {'live':>5} "
+          f"{'removed ids':>11}")
     with tempfile.TemporaryDirectory() as tmp:
         for n in args.events:
             log = Path(tmp) / f"events-{n}.jsonl"
             build(log, n, args.live)
             size = log.stat().st_size / 2**20
-            tn, tdt, trss, live = measure(CHILD_TRACE, log)
-            fn, fdt, frss, _ = measure(CHILD_FLOOR, log)
+            tn, tdt, trss, live, removed = measure(CHILD_TRACE, log)
+            fn, fdt, frss, _, _ = measure(CHILD_FLOOR, log)
             print(f"{tn:>9} {size:>8.1f} {tn / tdt:>11,.0f} {fn / fdt:>16,.0f} "
                   f"{(tn / tdt) / (fn / fdt):>11.2f} {trss / 1024:>12.1f} MiB "
-                  f"{frss / 1024:>11.1f} MiB {live:>5}", flush=True)
+                  f"{frss / 1024:>11.1f} MiB {live:>5} {removed:>11}", flush=True)
             log.unlink()
 
 
