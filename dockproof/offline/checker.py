@@ -89,7 +89,7 @@ class Checker:
         (``explain=False``: only where it is, not why)."""
         run = self.run(file, dialect, config, explain)
         loads, sm, feed = json.loads, run.summary, run.event
-        live, hist = run.live, run.history
+        live, hist, ignored, reasons = run.live, run.history, sm.ignored, sm.reasons
         parse = memo = empty = gone = None
         n = 0
         for n, raw in enumerate(lines, 1):
@@ -104,7 +104,12 @@ class Checker:
             if parse is not None and type(obj) is dict:
                 # the fast path: a live container, a known step (see Run.event)
                 ev = parse(obj, file, n)
-                if ev[0] == "container" and ev[1]:
+                if ev[0] != "container":
+                    key = (ev[0], "*")
+                    if key in reasons:          # a type already ignored once (see _ignore)
+                        ignored[key] += 1
+                        continue
+                elif ev[1]:
                     sid = live.get(ev[1])
                     if sid is not None and sid >= 0:
                         new = memo.get((sid, ev[3], ev[4]))
