@@ -10,7 +10,9 @@ on every line. Prints events/second, the ratio to the floor, and peak RSS per lo
 checker keeps one state set per live container and one tombstone (an id and a line number) per
 removed one, so memory grows with the number of containers the log names (every lifecycle
 here has fresh ids), not with its events. Rates are per second of the process's CPU time
-(time.process_time), so that other load on the machine does not skew the ratio.
+(time.process_time), so that other load on the machine does not skew the ratio. The checker
+decodes each line with json's C scanner (what json.loads runs, without its encoding detection),
+so a second peer is that scanner alone.
 """
 
 from __future__ import annotations
@@ -102,6 +104,19 @@ print(n, dt, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, 0, 0)
 """
 
 
+CHILD_SCANNER = """
+import sys, time, json, json.scanner, resource
+scan = json.scanner.make_scanner(json.JSONDecoder())
+t0 = time.process_time()
+n = 0
+with open(sys.argv[2], "rb") as f:
+    for line in f:
+        scan(line.decode(), 0); n += 1
+dt = time.process_time() - t0
+print(n, dt, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, 0, 0)
+"""
+
+
 def measure(code: str, log: Path) -> tuple[int, float, int, int, int]:
     p = subprocess.run([sys.executable, "-c", code, str(ROOT / "model" / "docker.toml"),
                         str(log)], capture_output=True, text=True, check=True, cwd=ROOT)
@@ -116,7 +131,7 @@ def main() -> None:
     args = ap.parse_args()
     print(f"{'events':>9} {'log MiB':>8} {'trace ev/s':>11} {'json.loads ev/s':>16} "
           f"{'trace/floor':>11} {'trace peak RSS':>15} {'floor peak RSS':>15} {'live':>5} "
-          f"{'removed ids':>11}")
+          f"{'removed ids':>11} {'scanner ev/s':>13} {'trace/scanner':>13}")
     with tempfile.TemporaryDirectory() as tmp:
         for n in args.events:
             log = Path(tmp) / f"events-{n}.jsonl"
@@ -124,9 +139,11 @@ def main() -> None:
             size = log.stat().st_size / 2**20
             tn, tdt, trss, live, removed = measure(CHILD_TRACE, log)
             fn, fdt, frss, _, _ = measure(CHILD_FLOOR, log)
+            sn, sdt, _, _, _ = measure(CHILD_SCANNER, log)
             print(f"{tn:>9} {size:>8.1f} {tn / tdt:>11,.0f} {fn / fdt:>16,.0f} "
                   f"{(tn / tdt) / (fn / fdt):>11.2f} {trss / 1024:>12.1f} MiB "
-                  f"{frss / 1024:>11.1f} MiB {live:>5} {removed:>11}", flush=True)
+                  f"{frss / 1024:>11.1f} MiB {live:>5} {removed:>11} {sn / sdt:>13,.0f} "
+                  f"{(tn / tdt) / (sn / sdt):>13.2f}", flush=True)
             log.unlink()
 
 

@@ -254,3 +254,32 @@ def test_an_empty_log_says_no_container_events(tmp_path):
     f.write_text("")
     code, out, err = run_cli(["trace", str(f)])
     assert code == 0 and out == f"{f}: no container events (0 lines)\n" and not err
+
+
+# ---------------------------------------------------------------- messages
+
+
+def test_an_event_only_inside_a_word_names_that_command(checker):
+    ev = log("docker", "exit-0")
+    _, rej = check(checker, [ev[0], like(ev[0], "restart")])
+    assert rej is not None and rej.inspect["State.Status"] == ["created", "dead"]
+    assert "'restart' is logged only inside `docker restart` (kill kill? die stop start " \
+        "restart), which was not under way" in rej.reasons
+    assert not any("no step of the model" in r for r in rej.reasons)
+
+
+def test_a_rejection_is_at_most_eight_lines_and_v_adds_the_model(tmp_path):
+    ev = log("docker", "rm-force-paused")
+    ev[index(ev, "die")]["Actor"]["Attributes"]["exitCode"] = "0"
+    f = tmp_path / "bad.jsonl"
+    f.write_text("\n".join(json.dumps(e) for e in ev) + "\n")
+    code, out, _ = run_cli(["trace", str(f)])
+    lines = out.splitlines()
+    end = next(i for i, x in enumerate(lines) if x.startswith(f"{f}: 1 event rejected"))
+    assert code == 1 and end <= 8 and "exit_pending" not in out and "guard" not in out
+    assert lines[1].startswith("  the container was: Status=paused Running=true Paused=true")
+    code, verbose, _ = run_cli(["trace", str(f), "-v"])
+    assert code == 1 and "the model's steps:" in verbose and "in the middle of kill" in verbose
+    code, doc, _ = run_cli(["trace", str(f), "--json"])
+    rej = json.loads(doc)["rejection"]
+    assert rej["inspect_before"]["State.Paused"] == "true" and rej["model_detail"]

@@ -10,6 +10,7 @@ explain stops the check with a `Rejection`; a malformed line raises a located `I
 from __future__ import annotations
 
 import json
+import json.scanner
 from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from .explain import Rejection, rejection
 from .vocab import DEFAULT, load_dialect
 
 CREATE = "create"
+_SCAN = json.scanner.make_scanner(json.JSONDecoder())
 HISTORY = 6          # the earlier events of a container a rejection shows
 
 
@@ -88,7 +90,7 @@ class Checker:
         """Check a stream of lines; return the summary and the first rejection, if any
         (``explain=False``: only where it is, not why)."""
         run = self.run(file, dialect, config, explain)
-        loads, sm, feed = json.loads, run.summary, run.event
+        loads, scan, sm, feed = json.loads, _SCAN, run.summary, run.event
         live, hist, ignored, reasons = run.live, run.history, sm.ignored, sm.reasons
         parse = memo = empty = gone = None
         n = 0
@@ -97,10 +99,18 @@ class Checker:
                 sm.blank += 1
                 continue
             try:
-                obj = loads(raw)
-            except (ValueError, RecursionError) as exc:
-                sm.lines = n
-                raise bad(file, n, "DP410", f"not a JSON event: {_short(exc)}") from None
+                # json's own C scanner on the decoded line (what json.loads runs, without its
+                # encoding detection); anything unusual goes through json.loads itself
+                text = raw if type(raw) is str else raw.decode()
+                obj, end = scan(text, 0)
+                if end != len(text) and not text[end:].isspace():
+                    obj = loads(raw)
+            except (ValueError, StopIteration, RecursionError):
+                try:
+                    obj = loads(raw)
+                except (ValueError, RecursionError) as exc:
+                    sm.lines = n
+                    raise bad(file, n, "DP410", f"not a JSON event: {_short(exc)}") from None
             if parse is not None and type(obj) is dict:
                 # the fast path: a live container, a known step (see Run.event)
                 ev = parse(obj, file, n)
@@ -113,10 +123,16 @@ class Checker:
                     sid = live.get(ev[1])
                     if sid is not None and sid >= 0:
                         new = memo.get((sid, ev[3], ev[4]))
-                        if new is not None and new != empty and not gone[new]:
+                        if new is not None and new != empty:
                             sm.checked += 1
-                            live[ev[1]] = new
-                            hist[ev[1]].append((n, ev[3]))
+                            if gone[new]:       # removed: a tombstone (see Run.event)
+                                live[ev[1]] = -n
+                                run.n_live -= 1
+                                sm.removed += 1
+                                del hist[ev[1]]
+                            else:
+                                live[ev[1]] = new
+                                hist[ev[1]].append((n, ev[3]))
                             continue
                 rej = feed(obj, n, ev)
             else:

@@ -57,7 +57,8 @@ def rejection(auto: Automaton, file, line, cid, name, obj, action, code, sid, hi
                "a new create of the same id can happen"]
     else:
         why = reasons(auto, sid, action, code, history)
-    return Rejection(file, line, cid, name, obj, action, code, inspect_view(auto, states),
+    return Rejection(file, line, cid, name, obj, action, code,
+                     inspect_view(auto, current_states(auto, sid)),
                      why, detail(auto, sid, action), summarize(auto, states),
                      [f"line {n} {a}" for n, a in history], removed)
 
@@ -74,6 +75,16 @@ def command_of(auto: Automaton, a: int) -> str:
             engine=auto.d.name)
     return {"daemon": "the daemon", "kernel": "the kernel",
             "process": "the container's process"}.get(act.actor, act.actor) + f" ({act.name})"
+
+
+def current_states(auto: Automaton, sid: int) -> list[tuple]:
+    """Return the states the container may be in now, as `docker inspect` would show it: the
+    idle ones (with their internal successors); if a command is under way in every case, the
+    state the engine has in the middle of its events (see `Automaton.observed_at`)."""
+    idle, busy = _split(auto, sid)
+    if idle:
+        return [auto.states[x] for x in {x for s in idle for x in auto.closure(s)}]
+    return list({auto.observed_at(c) for c in busy})
 
 
 def before_states(auto: Automaton, sid: int) -> list[int]:

@@ -51,15 +51,15 @@ def _shower(var, shown: dict) -> Callable[[tuple], str]:
     return value
 
 
-def inspect_view(auto, states: list[int]) -> dict:
-    """Return {field: value or [values]} over ``states``; configuration fields every value of
-    which is possible are left out (the log does not tell them)."""
+def inspect_view(auto, states: list[tuple]) -> dict:
+    """Return {field: value or [values]} over model ``states`` (tuples); configuration fields
+    every value of which is possible are left out (the log does not tell them)."""
     out: dict = {}
     every = getattr(auto, "_inspect_all", None)
     if every is None:
         every = auto._inspect_all = all_values(auto.d.inspect, auto.states)
     for f in auto.d.inspect:
-        vals = sorted({f.value(auto.states[s]) for s in states})
+        vals = sorted({f.value(s) for s in states})
         if f.config and len(vals) > 1 and len(vals) == len(every[f.name]):
             continue
         out[f.name] = vals[0] if len(vals) == 1 else vals
