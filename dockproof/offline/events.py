@@ -49,12 +49,14 @@ def parse_docker(obj, file: str, line: int) -> Event:
         raise bad(file, line, "DP411", "a container event needs Actor.ID and Action strings")
     code = attrs.get("exitCode")
     if code is not None:
-        code = _code(code, file, line)
+        code = _CODES.get(code) if type(code) is str else None
+        if code is None:
+            code = _code(attrs["exitCode"], file, line)
     elif action == "kill" and attrs.get("signal") is not None:
         code = _code(attrs["signal"], file, line, "signal")
     name = attrs.get("name")
-    return ("container", cid, name if isinstance(name, str) and name else cid[:12],
-            action.split(":", 1)[0], code)
+    return ("container", cid, name if type(name) is str and name else cid[:12],
+            action.split(":", 1)[0] if ":" in action else action, code)
 
 
 def parse_podman(obj, file: str, line: int) -> Event:
@@ -88,5 +90,7 @@ def _code(value, file: str, line: int, what: str = "exit code") -> int:
         raise bad(file, line, "DP413", f"{what} {code} is outside 0..255")
     return code
 
+
+_CODES = {str(i): i for i in range(256)}   # the decimal strings Docker writes, parsed once
 
 PARSERS = {"docker": parse_docker, "podman": parse_podman}
