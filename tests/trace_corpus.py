@@ -57,22 +57,79 @@ def retyped(e: dict, act: str, **attrs) -> dict:
 # ---------------------------------------------------------------- the independent judge
 
 
+# Per action: the phases a container may be in for the engine to log it, and the phase after
+# it (None: unchanged). "unknown" (a container first seen mid-life) allows anything once.
+KEEP = None
+DOCKER_RULES = {
+    "create": ({"none"}, "created"), "start": ({"created", "stopped"}, "running"),
+    "kill": ({"running", "paused"}, KEEP), "die": ({"running", "paused"}, "stopped"),
+    # `stop` is logged after the die (a stop of a restarting container: after the earlier die)
+    "stop": ({"stopped"}, KEEP), "pause": ({"running"}, "paused"),
+    "unpause": ({"paused"}, "running"), "destroy": ({"created", "stopped"}, "none"),
+    "exec_create": ({"running"}, KEEP), "exec_start": ({"running"}, KEEP),
+    "exec_die": ({"running", "paused", "stopped"}, KEEP),
+    "health_status": ({"running", "paused"}, KEEP),
+    # logged right after the start of `docker restart`; another client's exec or health
+    # event may come between (checked below)
+    "restart": ({"running"}, "running"),
+    # its order with the die is not guaranteed (facts §6.3): right after the die, too
+    "oom": ({"running"}, KEEP),
+}
+PODMAN_RULES = {
+    "create": ({"none"}, "created"), "init": ({"created", "stopped"}, "initialized"),
+    "start": ({"initialized"}, "running"), "kill": ({"running", "paused"}, KEEP),
+    "died": ({"running", "paused"}, "stopped"), "stop": ({"running", "paused", "stopped"}, KEEP),
+    "cleanup": ({"created", "stopped"}, KEEP), "restart": ({"running", "created", "stopped"}, KEEP),
+    "pause": ({"running"}, "paused"), "unpause": ({"paused"}, "running"),
+    "remove": ({"created", "stopped"}, "none"), "exec": ({"running"}, KEEP),
+    "exec_died": ({"running", "paused", "stopped"}, KEEP),
+    "health_status": ({"running", "paused"}, KEEP),
+}
+
+
 def impossible(events: list[dict], dialect: str) -> bool:
     """Tell whether some container's events break a necessary condition of the engine."""
+    rules = DOCKER_RULES if dialect == "docker" else PODMAN_RULES
     phases: dict[str, dict] = {}
-    step = _docker if dialect == "docker" else _podman
     for e in events:
         c = cid(e)
         if not c:
             continue
         p = phases.setdefault(c, {"phase": "unknown", "prev": None, "life": None,
                                   "paused_kill": None})
-        if not step(p, action(e), e):
+        a = action(e)
+        allowed, after = rules.get(a, (None, KEEP))
+        ph = p["phase"]
+        ok = ph == "unknown" or allowed is None or ph in allowed
+        if dialect == "docker" and ph != "unknown":
+            ok = ok or _docker_extra(p, a)
+            ok = ok and _docker_codes(p, a, e)
+        if not ok:
             return True
-        p["prev"] = action(e)
-        if action(e) not in EXEC_HEALTH | {"oom"}:
-            p["life"] = action(e)
+        if after is not KEEP:
+            p["phase"] = after
+        p["prev"] = a
+        if a not in EXEC_HEALTH | {"oom"}:
+            p["life"] = a
     return False
+
+
+def _docker_extra(p: dict, a: str) -> bool:
+    """The Docker events allowed outside their phases: a late oom right after the die."""
+    return a == "oom" and p["phase"] == "stopped" and p["prev"] == "die"
+
+
+def _docker_codes(p: dict, a: str, e: dict) -> bool:
+    """A frozen process cannot exit by itself: killed by SIGKILL while paused, it exits 137;
+    `restart` follows the start of its own command."""
+    if a == "restart":
+        return p["life"] == "start"
+    if a == "kill" and p["phase"] == "paused" and p["paused_kill"] is None:
+        p["paused_kill"] = _code(e, "signal")
+    if a == "die":
+        killed, p["paused_kill"] = p["paused_kill"], None
+        return killed != 9 or _code(e, "exitCode") == 137
+    return True
 
 
 def _code(e: dict, key: str):
@@ -80,84 +137,6 @@ def _code(e: dict, key: str):
         v = e["Actor"]["Attributes"].get(key)
         return None if v is None else int(v)
     return e.get("ContainerExitCode")
-
-
-def _docker(p: dict, a: str, e: dict) -> bool:
-    ph = p["phase"]
-    unknown = ph == "unknown"
-    if a == "create":
-        ok, new = unknown or ph == "none", "created"
-    elif a == "start":
-        ok, new = unknown or ph in ("created", "stopped"), "running"
-    elif a == "restart":
-        # logged right after the start of `docker restart`; an exec or health event of
-        # another client may come between
-        ok, new = unknown or (ph == "running" and p["life"] == "start"), "running"
-    elif a == "kill":
-        ok, new = unknown or ph in ("running", "paused"), ph
-        if ph == "paused" and p["paused_kill"] is None:
-            p["paused_kill"] = _code(e, "signal")    # a frozen process cannot exit by itself
-    elif a == "die":
-        ok, new = unknown or ph in ("running", "paused"), "stopped"
-        if p["paused_kill"] == 9 and _code(e, "exitCode") != 137:
-            ok = False
-        p["paused_kill"] = None
-    elif a == "stop":
-        ok, new = unknown or ph == "stopped", ph
-    elif a == "pause":
-        ok, new = unknown or ph == "running", "paused"
-    elif a == "unpause":
-        ok, new = unknown or ph == "paused", "running"
-    elif a == "destroy":
-        ok, new = unknown or ph in ("created", "stopped"), "none"
-    elif a == "oom":
-        # its order with the die is not guaranteed (facts §6.3): right after the die, too
-        ok, new = unknown or ph == "running" or (ph == "stopped" and p["prev"] == "die"), ph
-    elif a in ("exec_create", "exec_start"):
-        ok, new = unknown or ph == "running", ph
-    elif a == "exec_die":
-        ok, new = unknown or ph in ("running", "paused", "stopped"), ph
-    elif a == "health_status":
-        ok, new = unknown or ph in ("running", "paused"), ph
-    else:
-        ok, new = True, ph
-    p["phase"] = new if new != "unknown" else ph
-    return ok
-
-
-def _podman(p: dict, a: str, e: dict) -> bool:
-    ph = p["phase"]
-    unknown = ph == "unknown"
-    if a == "create":
-        ok, new = unknown or ph == "none", "created"
-    elif a == "init":
-        ok, new = unknown or ph in ("created", "stopped"), "initialized"
-    elif a == "start":
-        ok, new = unknown or ph == "initialized", "running"
-    elif a in ("kill", "died"):
-        ok, new = unknown or ph in ("running", "paused"), "stopped" if a == "died" else ph
-    elif a == "stop":
-        ok, new = unknown or ph in ("running", "paused", "stopped"), ph
-    elif a == "cleanup":
-        ok, new = unknown or ph in ("created", "stopped"), ph
-    elif a == "restart":
-        ok, new = unknown or ph in ("running", "created", "stopped"), ph
-    elif a == "pause":
-        ok, new = unknown or ph == "running", "paused"
-    elif a == "unpause":
-        ok, new = unknown or ph == "paused", "running"
-    elif a == "remove":
-        ok, new = unknown or ph in ("created", "stopped"), "none"
-    elif a == "exec":
-        ok, new = unknown or ph == "running", ph
-    elif a == "exec_died":
-        ok, new = unknown or ph in ("running", "paused", "stopped"), ph
-    elif a == "health_status":
-        ok, new = unknown or ph in ("running", "paused"), ph
-    else:
-        ok, new = True, ph
-    p["phase"] = new if new != "unknown" else ph
-    return ok
 
 
 # ---------------------------------------------------------------- corrupted copies
