@@ -100,10 +100,13 @@ def test_a_policy_restart_after_a_manual_stop_is_rejected(checker):
     e = json.loads(lines[i])
     e["Action"] = e["status"] = "start"
     lines[i] = json.dumps(e)
+    # (A model with `docker kill -s TERM` explains kill 15, die 143, start as that kill and a
+    # user start: the log is then refused at the destroy of the running container.)
     _, rej = check(checker, lines)
-    assert rej is not None and rej.line == i + 1 and rej.action == "start"
-    assert any(r.startswith("`docker stop` was under way") and "next comes 'stop'" in r
-               for r in rej.reasons)
+    assert rej is not None and (rej.line, rej.action) in ((i + 1, "start"), (i + 2, "destroy"))
+    if rej.action == "start":
+        assert any(r.startswith("`docker stop` was under way") and "next comes 'stop'" in r
+                   for r in rej.reasons)
 
 
 def set_attribute(lines: list[str], act: str, key: str, value: str) -> int:
@@ -130,13 +133,14 @@ def test_an_exit_code_that_contradicts_the_step_is_rejected(checker):
 
 def test_a_kill_that_meets_an_exit_keeps_the_exit_code(checker):
     # docker kill right after the process exited by itself (the daemon had not handled the
-    # exit yet): kill 9, then the exit's own die 0, no restart (the kill canceled it). Only
-    # a kill with SIGKILL is a docker kill: the same log with signal 15 is rejected.
+    # exit yet): kill 9, then the exit's own die 0, no restart (the kill canceled it). A
+    # signal the model's `docker kill` does not send (SIGINT) can only be a stop's or a
+    # restart's, which a `stop` event must end: the same log with signal 2 is rejected.
     lines = lines_of(EVENTS / "docker" / "run-pause-unpause-kill.jsonl")
     set_attribute(lines, "die", "exitCode", "0")
     _, rej = check(checker, lines)
     assert rej is None
-    set_attribute(lines, "kill", "signal", "15")
+    set_attribute(lines, "kill", "signal", "2")
     _, rej = check(checker, lines)
     assert rej is not None and rej.action in ("disconnect", "destroy", "die")
 
