@@ -138,3 +138,39 @@ def test_follow_a_private_podman(checker, podman_engine):
     assert not errors, errors
     assert rejections == [], out.getvalue()
     assert summary.removed >= 1 and summary.checked >= 6
+
+
+def test_the_cli_follows_a_private_dockerd_until_ctrl_c(docker_engine):
+    import signal
+    import subprocess
+    import sys
+
+    import docker
+
+    from dockproof.sut.real import image
+
+    url = docker_engine.context.base_url
+    p = subprocess.Popen([sys.executable, "-m", "dockproof", "trace", "--follow", "docker",
+                          "--url", url], cwd=ROOT, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    client = docker.DockerClient(base_url=url)
+    try:
+        assert p.stderr.readline().startswith("following docker events")   # subscribed
+        c = client.containers.run(image.IMAGE, detach=True,
+                                  labels={"dockproof.test": "follow-cli"})
+        c.stop(timeout=1)
+        c.remove()
+        time.sleep(1.0)
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=60)
+    finally:
+        if p.poll() is None:
+            p.kill()
+        for c in client.containers.list(all=True, filters={"label":
+                                                           "dockproof.test=follow-cli"}):
+            c.remove(force=True)
+        client.close()
+    assert p.returncode == 0, err
+    assert out.startswith("<docker events>: accepted: the Docker model explains all") and \
+        "1 container, 1 removed" in out, out
+    assert "Traceback" not in err

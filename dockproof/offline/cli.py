@@ -76,8 +76,11 @@ def cmd_trace(args, out: TextIO, err: TextIO) -> int:
         from .follow import follow, stream_of
 
         run = checker.run(f"<{args.follow} events>", args.follow, config)
-        summary, rejections = follow(run, stream_of(args.follow, args.url, args.podman), out,
-                                     args.verbose, args.json)
+        checker.automaton(args.follow)
+        stream = stream_of(args.follow, args.url, args.podman)
+        err.write(f"following {args.follow} events; Ctrl-C prints the summary\n")
+        err.flush()
+        summary, rejections = follow(run, stream, out, args.verbose, args.json)
         if args.json:
             _json(out, model, args, summary, rejections)
         else:
