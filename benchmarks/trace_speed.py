@@ -85,7 +85,7 @@ from dockproof.spec.loader import load_model
 c = Checker(load_model(sys.argv[1])); c.automaton("docker")
 t0 = time.process_time()
 with open(sys.argv[2], "rb") as f:
-    s, r = c.check(bounded(f, sys.argv[2]), sys.argv[2])
+    s, r = c.check(bounded(f), sys.argv[2])
 dt = time.process_time() - t0
 assert r is None, r.reasons
 print(s.lines, dt, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, s.max_live, s.removed)

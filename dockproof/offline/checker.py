@@ -95,9 +95,6 @@ class Checker:
         parse = memo = empty = gone = None
         n = 0
         for n, raw in enumerate(lines, 1):
-            if not raw.strip():
-                sm.blank += 1
-                continue
             try:
                 # json's own C scanner on the decoded line (what json.loads runs, without its
                 # encoding detection); anything unusual goes through json.loads itself
@@ -106,10 +103,16 @@ class Checker:
                 if end != len(text) and not text[end:].isspace():
                     obj = loads(raw)
             except (ValueError, StopIteration, RecursionError):
+                if not raw.strip():
+                    sm.blank += 1
+                    continue
+                sm.lines = n
+                if len(raw) > MAX_LINE:     # see bounded()
+                    raise bad(file, n, "DP410", "not a JSON event: a line longer than "
+                              f"{MAX_LINE} bytes") from None
                 try:
                     obj = loads(raw)
                 except (ValueError, RecursionError) as exc:
-                    sm.lines = n
                     raise bad(file, n, "DP410", f"not a JSON event: {_short(exc)}") from None
             if parse is not None and type(obj) is dict:
                 # the fast path: a live container, a known step (see Run.event)
@@ -289,19 +292,13 @@ def _short(exc: ValueError) -> str:
 MAX_LINE = 1 << 20    # an event is a few hundred bytes; a longer line is not an event
 
 
-def bounded(stream, file: str, limit: int = MAX_LINE):
-    """Yield a binary stream's lines, refusing one longer than ``limit`` bytes (a binary file
-    without newlines is not read whole into memory)."""
-    read = stream.readline
-    n = 0
-    while True:
-        line = read(limit + 1)
-        if not line:
-            return
-        n += 1
-        if len(line) > limit:
-            raise bad(file, n, "DP410", f"not a JSON event: a line longer than {limit} bytes")
-        yield line
+def bounded(stream, limit: int = MAX_LINE):
+    """Iterate over a binary stream's lines in pieces of at most ``limit`` + 1 bytes (a binary
+    file without newlines is never read whole): `Checker.check` refuses a longer piece that is
+    not an event."""
+    from functools import partial
+
+    return iter(partial(stream.readline, limit + 1), b"")
 
 
 def open_lines(path: str):

@@ -88,7 +88,7 @@ def cmd_trace(args, out: TextIO, err: TextIO) -> int:
         return 1 if rejections else 2 if summary.malformed else 0
     stream = open_lines(args.log)
     try:
-        summary, rejection = checker.check(bounded(stream, args.log), args.log, args.dialect,
+        summary, rejection = checker.check(bounded(stream), args.log, args.dialect,
                                            config)
     finally:
         if args.log != "-":
