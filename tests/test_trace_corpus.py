@@ -78,10 +78,12 @@ def test_every_corruption_class_has_teeth(results):
 
 
 def rows(table) -> list[str]:
+    """The table's rows: what the generator and the judge give, whatever the model (how many
+    more copies the model refuses than the judge can tell depends on the model)."""
     out = []
     for (d, cls), c in sorted(table.items()):
         if c["copies"]:
-            out.append(f"| {d} | {cls} | {c['copies']} | {c['impossible']} | {c['refused']} |")
+            out.append(f"| {d} | {cls} | {c['copies']} | {c['impossible']} |")
     return out
 
 
