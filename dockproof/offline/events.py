@@ -25,6 +25,8 @@ def bad(file: str, line: int, code: str, msg: str, hint: str | None = None) -> I
 
 def detect(obj: dict) -> str | None:
     """Tell the dialect of a decoded event: Docker has ``Action``, Podman ``Status``."""
+    if not isinstance(obj, dict):
+        return None
     if "Action" in obj:
         return "docker"
     if "Status" in obj and "ID" in obj:
