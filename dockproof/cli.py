@@ -125,6 +125,7 @@ SUBCOMMAND_MODULES = (
     "dockproof.refinement.cli",    # dockproof refine
     "dockproof.scale.cli",         # dockproof host, dockproof export
     "dockproof.campaign.cli",      # dockproof campaign
+    "dockproof.compare.cli",       # dockproof compare
 )
 
 
