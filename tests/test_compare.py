@@ -94,8 +94,8 @@ def test_docker_and_podman_differ_where_the_engines_were_measured_to(docker_vs_p
 
 def test_every_class_trace_ends_where_the_models_first_differ(docker_vs_podman):
     """Replaying a class's trace minus its last step, both models agree on everything."""
+    from dockproof.compare.product import _differ, _Side
     from dockproof.conformance.replay import from_commands
-    from dockproof.compare.product import _Side, _differ
 
     a, b = docker_vs_podman.a, docker_vs_podman.b
     A, B = _Side(a, vocabulary_for(a)), _Side(b, vocabulary_for(b))

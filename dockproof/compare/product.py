@@ -11,14 +11,14 @@ models know is given to both. A difference is met at a product state when the tw
 command differently, log different events for it, or show different observations after it.
 
 Differences are grouped into classes by what differs (the dimension), the command, the statuses
-the two containers showed before it and the two values; BFS order makes the first trace met of a
-class a shortest one. A command whose answer or resulting observation differs is not followed further
-(what comes after would differ for the same reason); a different error text, exit status or
-event word leaves the two containers alike, and the search goes on. So every class found is
-reached by a trace along which the models' answers and observations agreed until its last
-step. Facts one model states and the other leaves open (an exit
-status, an error text, a flag only one maps, a command only one has) are listed apart as
-*unstated*: they do not make the models differ.
+the two containers showed before it and the two values; BFS order makes the first trace met of
+a class a shortest one. A command whose answer or resulting observation differs is not
+followed further (what comes after would differ for the same reason); a different error text,
+exit status or event word leaves the two containers alike, and the search goes on. So every
+class found is reached by a trace along which the models' answers and observations agreed
+until its last step. Facts one model states and the other leaves open (an exit status, an
+error text, a flag only one maps, a command only one has) are listed apart as *unstated*: they
+do not make the models differ.
 
 Two models with no difference class are equivalent over the contract: every command sequence,
 from every pair of matching configurations, gets the same answers, events and observations.
