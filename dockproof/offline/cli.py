@@ -9,6 +9,8 @@ from typing import TextIO
 
 from .vocab import DEFAULT
 
+PODMAN = DEFAULT.with_name("events-podman.toml")
+
 
 def register(sub) -> None:
     """Add the ``trace`` subcommand."""
@@ -28,13 +30,15 @@ def register(sub) -> None:
         "  dockproof trace podman.jsonl --dialect podman --json")
     p.add_argument("log", metavar="FILE", help="the event log, one JSON event per line; - "
                    "reads standard input")
-    p.add_argument("--model", default="docker", metavar="MODEL",
-                   help="the model file or built-in name (default: docker)")
+    p.add_argument("--model", metavar="MODEL",
+                   help="the model file or built-in name (default: the log's engine's model: "
+                   "docker, or podman for a Podman log)")
     p.add_argument("--dialect", choices=("docker", "podman"),
                    help="the log's format (default: told by the first event)")
-    p.add_argument("--vocab", type=Path, default=DEFAULT, metavar="FILE",
+    p.add_argument("--vocab", type=Path, metavar="FILE",
                    help="the event vocabulary: how each model action shows in the log "
-                   "(default: the built-in dockproof/offline/events.toml)")
+                   "(default: the built-in dockproof/offline/events.toml, or events-podman.toml "
+                   "for the podman model)")
     p.add_argument("--json", action="store_true", help="print one JSON document")
     p.set_defaults(func=cmd_trace)
 
@@ -44,6 +48,7 @@ def cmd_trace(args, out: TextIO, err: TextIO) -> int:
     from ..spec.loader import load_model
     from .checker import Checker, open_lines
 
+    _model_for_dialect(args)
     model = load_model(builtin.resolve_model(args.model))
     checker = Checker(model, args.vocab)
     stream = open_lines(args.log)
@@ -65,6 +70,29 @@ def cmd_trace(args, out: TextIO, err: TextIO) -> int:
     else:
         write_text(summary, rejection, out)
     return 1 if rejection else 0
+
+
+#: The built-in model and vocabulary of each engine's logs (a Podman log: model/podman.toml).
+BY_DIALECT = {"docker": ("docker", DEFAULT), "podman": ("podman", PODMAN)}
+
+
+def _model_for_dialect(args) -> None:
+    """Fill in --model and --vocab left out: the model of the log's engine (--dialect, else
+    told by the file's first event; standard input without --dialect: docker)."""
+    if args.model is not None:
+        args.vocab = args.vocab or DEFAULT
+        return
+    dialect = args.dialect
+    if dialect is None and args.log != "-":
+        from .events import detect
+        try:
+            with open(args.log, "rb") as f:
+                first = next((ln for ln in f if ln.strip()), b"")
+            dialect = detect(json.loads(first)) if first else None
+        except (OSError, ValueError, AttributeError):
+            dialect = None  # the checker reports the file's own problem, located
+    args.model, vocab = BY_DIALECT.get(dialect or "docker", BY_DIALECT["docker"])
+    args.vocab = args.vocab or vocab
 
 
 def write_text(summary, rejection, out: TextIO) -> None:
