@@ -122,8 +122,8 @@ def test_docker_vs_podman_json_lists_every_class_with_a_trace():
 
 
 @pytest.mark.parametrize("argv,needle", [
-    (["compare", "docker", "nosuch"], "DP702"),
-    (["compare", "docker", "podman", "--only", "colour"], "DP701"),
+    (["compare", "docker", "nosuch"], "DP802"),
+    (["compare", "docker", "podman", "--only", "colour"], "DP801"),
 ])
 def test_bad_input_exits_2(argv, needle):
     code, _, err = run(*argv)

@@ -37,6 +37,9 @@ def register(sub) -> None:
     p.add_argument("--adapters", nargs=2, metavar=("ADAPTER_A", "ADAPTER_B"),
                    help="the adapters --confirm runs A's and B's traces on (default: the "
                    "models' names)")
+    p.add_argument("--runtime", choices=("runc", "crun"),
+                   help="the OCI runtime of both engines' private daemons for --confirm "
+                   "(default: runc)")
     p.set_defaults(func=cmd_compare)
 
 
@@ -49,13 +52,13 @@ def cmd_compare(args, out: TextIO, err: TextIO) -> int:
 
     for d in args.only or ():
         if d not in DIMENSIONS:
-            raise InputError("--only", "DP701", f"unknown dimension '{d}'",
+            raise InputError("--only", "DP801", f"unknown dimension '{d}'",
                              "dimensions: " + ", ".join(DIMENSIONS))
     models = []
     for arg in (args.a, args.b):
         path = builtin.resolve_model(arg)
         if not path.is_file():
-            raise InputError(arg, "DP702", f"no model '{arg}'",
+            raise InputError(arg, "DP802", f"no model '{arg}'",
                              "give a model file or a built-in name (seed, docker, podman)")
         models.append(load_model(path))
     a, b = models
@@ -67,7 +70,7 @@ def cmd_compare(args, out: TextIO, err: TextIO) -> int:
     if args.confirm:
         from .confirm import confirm_all
         adapters = args.adapters or (a.name, b.name)
-        confirmations = confirm_all(result, adapters, err)
+        confirmations = confirm_all(result, adapters, err, args.runtime)
     if args.json:
         doc = to_json(result, confirmations)
         json.dump(doc, out, indent=2, sort_keys=True)

@@ -42,12 +42,12 @@ class Confirmation:
                 "confirmed": self.confirmed}
 
 
-def confirm_all(result: Comparison, adapters: tuple[str, str],
-                err: TextIO) -> dict[str, Confirmation]:
+def confirm_all(result: Comparison, adapters: tuple[str, str], err: TextIO,
+                runtime: str | None = None) -> dict[str, Confirmation]:
     """Return, per difference class name, how both engines ran its shortest trace."""
     out = {d.name: Confirmation("; ".join(d.trace)) for d in result.differences}
     for model, spec in zip((result.a, result.b), adapters):
-        factory = resolve(spec)
+        factory = resolve(spec, runtime)
         oracle = Oracle(model, unsupported=factory.unsupported)
         harness = Harness(oracle)
         try:

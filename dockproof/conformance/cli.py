@@ -158,6 +158,9 @@ def register(sub) -> None:
 def _common(p) -> None:
     p.add_argument("--adapter", "-a", default="reference", metavar="ADAPTER",
                    help="the implementation under test (default: reference); see below")
+    p.add_argument("--runtime", choices=("runc", "crun"),
+                   help="the OCI runtime of the real engine's private daemon (docker, podman, "
+                   "podman-api; default: runc)")
     p.add_argument("--json", action="store_true", help="print one JSON document")
     p.add_argument("--divergences", type=Path, metavar="FILE",
                    help="recorded engine divergences (default: divergences.toml in the "
@@ -191,7 +194,7 @@ def _live(args, plan: RunPlan, out: TextIO):
 
 
 def cmd_conform(args, out: TextIO, err: TextIO) -> int:
-    factory = resolve(args.adapter)
+    factory = resolve(args.adapter, args.runtime)
     plan = _plan(args, factory)
     try:
         run = execute(plan, factory, _live(args, plan, out), err)
@@ -215,7 +218,7 @@ def cmd_replay(args, out: TextIO, err: TextIO) -> int:
     if (args.trace is None) == (args.commands is None):
         raise InputError("replay", "DP605", "give either a TRACE file or --commands",
                          "dockproof replay --commands 'run; pause' --adapter reference")
-    factory = resolve(args.adapter)
+    factory = resolve(args.adapter, args.runtime)
     plan = _plan(args, factory)
     segments = from_commands(args.commands, plan.oracle) if args.commands is not None \
         else from_itf(args.trace, plan.oracle)
