@@ -34,14 +34,21 @@ def docker_factory(spec: str, runtime: str = "runc") -> AdapterFactory:
                               DockerAdapter.capabilities_for(private=False))
     return AdapterFactory(lambda daemon: DockerAdapter(daemon=daemon), spec,
                           DockerAdapter.capabilities_for(private=True),
-                          PrivateEngine(lambda: start_dockerd(runtime), lambda d: d.close()))
+                          PrivateEngine(lambda: _start(start_dockerd, runtime),
+                                        lambda d: d.close()))
 
 
 def podman_factory(spec: str, runtime: str = "runc") -> AdapterFactory:
     """Return the factory for ``--adapter podman`` (a private context, always)."""
     return AdapterFactory(lambda context: PodmanAdapter(context), spec,
                           PodmanAdapter.capabilities,
-                          PrivateEngine(lambda: start_podman(runtime), lambda c: c.close()))
+                          PrivateEngine(lambda: _start(start_podman, runtime), lambda c: c.close()))
+
+
+def _start(start, runtime: str):
+    """Start an engine: with no argument for runc, the default (so a test may put its own
+    session engine in ``start_dockerd`` / ``start_podman``), else with the runtime."""
+    return start() if runtime == "runc" else start(runtime)
 
 
 def start_dockerd(runtime: str = "runc") -> PrivateDockerd:
