@@ -35,12 +35,16 @@ EPILOG = """adapters:
                    under /tmp; needs root, docker.io, busybox-static) and stops at the end
   podman           a real Podman, in a private context dockproof sets up (own storage,
                    run root, events file) and removes at the end
+  podman-api       Podman's Docker-compatible API: `podman system service` on a private
+                   socket over such a context, driven by the docker adapter
+                   (--runtime crun: docker, podman and podman-api run crun instead of runc)
   exec:CMD         any program speaking the jsonl protocol on stdin/stdout
                    (docs/adapter-protocol.md), e.g. exec:"node examples/adapters/node/sut.js"
   mutant:NAME      a deliberately broken reference daemon (dockproof.sut.mutants)
   module:Class     any importable Python class (or function) that returns an adapter
 
-recorded divergences (properties/divergences.toml beside the model, or --divergences):
+recorded divergences (properties/divergences.toml or divergences-MODEL.toml beside the model,
+or --divergences):
   a step that fails only the way a recorded entry of this engine and version says is a
   KNOWN divergence: counted apart, never a pass; the run goes on. An entry that applied to
   some step which then conformed is STALE (the engine changed: remove the entry).
