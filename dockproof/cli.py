@@ -37,8 +37,8 @@ def _check_parser(sub) -> None:
         epilog=EXIT_CODES + "\n\nexamples:\n  dockproof check\n  dockproof check docker --json\n"
         "  dockproof check model/seed.toml --properties properties/teeth.toml --trace-dir out/")
     p.add_argument("model", nargs="?", metavar="MODEL",
-                   help="a model file, or a built-in model's name (seed, docker); default: the "
-                   "seed model")
+                   help="a model file, or a built-in model's name (seed, docker, podman); "
+                   "default: the seed model")
     p.add_argument("--properties", "-p", action="append", type=Path, metavar="FILE",
                    help="a property catalogue (repeatable); default: every file in the "
                    "properties/ folder beside the model whose [meta] model names it, plus the "
@@ -125,6 +125,7 @@ SUBCOMMAND_MODULES = (
     "dockproof.refinement.cli",    # dockproof refine
     "dockproof.scale.cli",         # dockproof host, dockproof export
     "dockproof.campaign.cli",      # dockproof campaign
+    "dockproof.compare.cli",       # dockproof compare
 )
 
 

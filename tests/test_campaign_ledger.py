@@ -132,10 +132,10 @@ def test_only_the_engines_own_divergence_entries_key_its_rows(tmp_path):
     src = DIVERGENCES.read_text()
     f = tmp_path / "divergences.toml"
     f.write_text(src)
-    docker, podman = keys.entries_hash(f, "docker"), keys.entries_hash(f, "podman")
-    f.write_text(src.replace('id = "podman-oomkilled-false"', 'id = "podman-oomkilled-lost"'))
+    docker, podman = keys.entries_hash(f, "docker"), keys.entries_hash(f, "podman-api")
+    f.write_text(src.replace('id = "podman-api-oomkilled-false"', 'id = "podman-api-lost"'))
     assert keys.entries_hash(f, "docker") == docker
-    assert keys.entries_hash(f, "podman") != podman
+    assert keys.entries_hash(f, "podman-api") != podman
     f.write_text(src.replace('id = "docker-oomkilled-without-its-oom-event"', 'id = "x"'))
     assert keys.entries_hash(f, "docker") != docker
 
@@ -188,7 +188,7 @@ def test_a_configuration_is_keyed_by_the_entries_that_can_apply_in_it(tmp_path):
     assert all(a != b for a, b in zip(keys.config_entries_hashes(f, "docker", model, parts),
                                       before))
     # a Podman entry keys no Docker configuration
-    f.write_text(src.replace('id = "podman-oomkilled-false"', 'id = "z"'))
+    f.write_text(src.replace('id = "podman-api-oomkilled-false"', 'id = "z"'))
     assert keys.config_entries_hashes(f, "docker", model, parts) == before
     # a configuration where every entry can apply is keyed like the whole file
     assert keys.config_entries_hashes(f, "docker", model, [explore(model)]) == [

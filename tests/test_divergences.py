@@ -31,8 +31,8 @@ def test_the_recorded_divergences_load_and_each_has_a_reason(model):
     cat = known.load(DIVERGENCES, model)
     assert cat.entries
     for e in cat.entries:
-        assert e.engine in ("docker", "podman") and e.reason and e.expected and e.observed
-    assert "podman-oomkilled-false" in {e.id for e in cat.entries}
+        assert e.engine in ("docker", "podman-api") and e.reason and e.expected and e.observed
+    assert "podman-api-oomkilled-false" in {e.id for e in cat.entries}
 
 
 @pytest.mark.parametrize("row, key", [

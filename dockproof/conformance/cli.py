@@ -35,12 +35,16 @@ EPILOG = """adapters:
                    under /tmp; needs root, docker.io, busybox-static) and stops at the end
   podman           a real Podman, in a private context dockproof sets up (own storage,
                    run root, events file) and removes at the end
+  podman-api       Podman's Docker-compatible API: `podman system service` on a private
+                   socket over such a context, driven by the docker adapter
+                   (--runtime crun: docker, podman and podman-api run crun instead of runc)
   exec:CMD         any program speaking the jsonl protocol on stdin/stdout
                    (docs/adapter-protocol.md), e.g. exec:"node examples/adapters/node/sut.js"
   mutant:NAME      a deliberately broken reference daemon (dockproof.sut.mutants)
   module:Class     any importable Python class (or function) that returns an adapter
 
-recorded divergences (properties/divergences.toml beside the model, or --divergences):
+recorded divergences (properties/divergences.toml or divergences-MODEL.toml beside the model,
+or --divergences):
   a step that fails only the way a recorded entry of this engine and version says is a
   KNOWN divergence: counted apart, never a pass; the run goes on. An entry that applied to
   some step which then conformed is STALE (the engine changed: remove the entry).
@@ -158,6 +162,9 @@ def register(sub) -> None:
 def _common(p) -> None:
     p.add_argument("--adapter", "-a", default="reference", metavar="ADAPTER",
                    help="the implementation under test (default: reference); see below")
+    p.add_argument("--runtime", choices=("runc", "crun"),
+                   help="the OCI runtime of the real engine's private daemon (docker, podman, "
+                   "podman-api; default: runc)")
     p.add_argument("--json", action="store_true", help="print one JSON document")
     p.add_argument("--divergences", type=Path, metavar="FILE",
                    help="recorded engine divergences (default: divergences.toml in the "
@@ -191,7 +198,7 @@ def _live(args, plan: RunPlan, out: TextIO):
 
 
 def cmd_conform(args, out: TextIO, err: TextIO) -> int:
-    factory = resolve(args.adapter)
+    factory = resolve(args.adapter, args.runtime)
     plan = _plan(args, factory)
     try:
         run = execute(plan, factory, _live(args, plan, out), err)
@@ -215,7 +222,7 @@ def cmd_replay(args, out: TextIO, err: TextIO) -> int:
     if (args.trace is None) == (args.commands is None):
         raise InputError("replay", "DP605", "give either a TRACE file or --commands",
                          "dockproof replay --commands 'run; pause' --adapter reference")
-    factory = resolve(args.adapter)
+    factory = resolve(args.adapter, args.runtime)
     plan = _plan(args, factory)
     segments = from_commands(args.commands, plan.oracle) if args.commands is not None \
         else from_itf(args.trace, plan.oracle)

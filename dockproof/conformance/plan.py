@@ -108,12 +108,12 @@ def reduce_to_classes(oracle: Oracle, catalogue: Catalogue | None) -> tuple[Orac
 
 
 def _catalogue(model, path: Path, given: Path | None) -> Catalogue | None:
-    """Load the given catalogue, else the ``divergences.toml`` beside the model (or among
-    the built-in properties) whose ``[meta] model`` names it."""
+    """Load the given catalogue, else the ``divergences.toml`` (or ``divergences-<model>.toml``)
+    beside the model (or among the built-in properties) whose ``[meta] about`` names it."""
     if given is not None:
         return known.load(given, model)
     for folder in (path.resolve().parent.parent / "properties", builtin.root() / "properties"):
-        f = folder / "divergences.toml"
-        if f.is_file() and known.about(f) == model.name:
-            return known.load(f, model)
+        for f in (folder / "divergences.toml", folder / f"divergences-{model.name}.toml"):
+            if f.is_file() and known.about(f) == model.name:
+                return known.load(f, model)
     return None

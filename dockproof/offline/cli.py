@@ -9,6 +9,8 @@ from typing import TextIO
 
 from .vocab import DEFAULT
 
+PODMAN = DEFAULT.with_name("events-podman.toml")
+
 
 def register(sub) -> None:
     """Add the ``trace`` subcommand."""
@@ -34,13 +36,15 @@ def register(sub) -> None:
         "  dockproof trace --follow docker --config policy=always")
     p.add_argument("log", metavar="FILE", nargs="?", help="the event log, one JSON event per "
                    "line; - reads standard input (not with --follow)")
-    p.add_argument("--model", default="docker", metavar="MODEL",
-                   help="the model file or built-in name (default: docker)")
+    p.add_argument("--model", metavar="MODEL",
+                   help="the model file or built-in name (default: the log's engine's model: "
+                   "docker, or podman for a Podman log or --follow podman)")
     p.add_argument("--dialect", choices=("docker", "podman"),
                    help="the log's format (default: told by the first event)")
-    p.add_argument("--vocab", type=Path, default=DEFAULT, metavar="FILE",
+    p.add_argument("--vocab", type=Path, metavar="FILE",
                    help="the event vocabulary: how each model action shows in the log "
-                   "(default: the built-in dockproof/offline/events.toml)")
+                   "(default: the built-in dockproof/offline/events.toml, or events-podman.toml "
+                   "for the podman model)")
     p.add_argument("--config", action="append", default=[], metavar="NAME=VALUE",
                    help="a model parameter every container of the log has (repeatable), e.g. "
                    "--config policy=always; a create event's label "
@@ -70,6 +74,7 @@ def cmd_trace(args, out: TextIO, err: TextIO) -> int:
     config = parse_assignments(args.config)
     if (args.log is None) == (args.follow is None):
         raise InputError("trace", "DP415", "give a FILE (or -) or --follow ENGINE, not both")
+    _model_for_dialect(args)
     model = load_model(builtin.resolve_model(args.model))
     checker = Checker(model, args.vocab)
     if args.follow:
@@ -84,7 +89,7 @@ def cmd_trace(args, out: TextIO, err: TextIO) -> int:
         if args.json:
             _json(out, model, args, summary, rejections)
         else:
-            write_summary(summary, out, not rejections)
+            write_summary(summary, out, not rejections, model.name)
         return 1 if rejections else 2 if summary.malformed else 0
     stream = open_lines(args.log)
     try:
@@ -98,8 +103,32 @@ def cmd_trace(args, out: TextIO, err: TextIO) -> int:
     else:
         if rejection is not None:
             write_rejection(rejection, out, args.verbose, checker.automaton(summary.dialect))
-        write_summary(summary, out, rejection is None)
+        write_summary(summary, out, rejection is None, model.name)
     return 1 if rejection else 0
+
+
+#: The built-in model and vocabulary of each engine's logs (a Podman log: model/podman.toml).
+BY_DIALECT = {"docker": ("docker", DEFAULT), "podman": ("podman", PODMAN)}
+
+
+def _model_for_dialect(args) -> None:
+    """Fill in --model and --vocab left out: the model of the log's engine (--follow, else
+    --dialect, else told by the file's first event; standard input without --dialect: docker)."""
+    if args.model is not None:
+        args.vocab = args.vocab or DEFAULT
+        return
+    dialect = args.follow or args.dialect
+    if dialect is None and args.log not in (None, "-"):
+        from .checker import bounded
+        from .events import detect
+        try:
+            with open(args.log, "rb") as f:
+                first = next((ln for ln in bounded(f) if ln.strip()), b"")
+            dialect = detect(json.loads(first)) if first else None
+        except (OSError, ValueError, RecursionError):
+            dialect = None  # the checker reports the file's own problem, located
+    args.model, vocab = BY_DIALECT.get(dialect or "docker", BY_DIALECT["docker"])
+    args.vocab = args.vocab or vocab
 
 
 def _json(out, model, args, summary, rejections) -> None:
@@ -143,11 +172,12 @@ def write_rejection(r, out: TextIO, verbose: bool, auto) -> None:
             out.write(f"    - {line}\n")
 
 
-def write_summary(s, out: TextIO, accepted: bool = True) -> None:
+def write_summary(s, out: TextIO, accepted: bool = True, model: str = "docker") -> None:
     if s.checked == 0 and accepted:
         out.write(f"{s.file}: no container events ({s.lines} lines)\n")
     elif accepted or s.rejected:
-        verdict = "accepted: the Docker model explains all" if accepted else \
+        shown = {"docker": "Docker", "podman": "Podman"}.get(model, model)
+        verdict = f"accepted: the {shown} model explains all" if accepted else \
             f"{_n(s.rejected, 'event')} rejected of"
         out.write(f"{s.file}: {verdict} {s.checked} container "
                   f"events ({s.dialect}, {_n(s.containers, 'container')}, {s.removed} removed, "

@@ -25,13 +25,14 @@ def register(sub) -> None:
         epilog="exit codes: 0 refines (except the declared, confirmed differences), 1 an "
         "undeclared difference, a stale declaration or UNKNOWN, 2 bad input, 3 the engines "
         "disagree or an engine is unavailable\n\nexamples:\n  dockproof refine\n"
-        "  dockproof refine docker seed --engine explicit --json")
+        "  dockproof refine docker seed --engine explicit --json\n  dockproof refine podman seed")
     p.add_argument("concrete", nargs="?", metavar="CONCRETE",
                    help="the concrete model (default: the mapping's meta.concrete)")
     p.add_argument("abstract", nargs="?", metavar="ABSTRACT",
                    help="the abstract model (default: the mapping's meta.abstract)")
     p.add_argument("--mapping", type=Path, metavar="FILE",
-                   help="the mapping file (default: properties/refinement.toml)")
+                   help="the mapping file (default: the one in properties/ whose [meta] concrete "
+                   "names CONCRETE and expects it proved, else properties/refinement.toml)")
     p.add_argument("--engine", choices=("smt", "explicit", "both"), default="both")
     p.add_argument("--timeout", type=float, metavar="SECONDS", help="Z3 time limit per query")
     p.add_argument("--json", action="store_true", help="print one JSON document")
@@ -44,7 +45,7 @@ def cmd_refine(args, out: TextIO, err: TextIO) -> int:
     from .mapping import load_refinement
     from .run import run_engines
 
-    path = args.mapping or builtin.root() / "properties" / "refinement.toml"
+    path = args.mapping or _default_mapping(args.concrete)
     ref = load_refinement(path, builtin.resolve_model)
     for given, model, key in ((args.concrete, ref.concrete, "concrete"),
                               (args.abstract, ref.abstract, "abstract")):
@@ -70,6 +71,26 @@ def cmd_refine(args, out: TextIO, err: TextIO) -> int:
         raise InternalError("the engines disagree about the refinement, which is a bug in "
                             f"dockproof: {disagree}")
     return 0 if all(r.verdict == Verdict.PROVED for r in results) else 1
+
+
+def _default_mapping(concrete: str | None) -> Path:
+    """Return the mapping for ``concrete``: the mapping beside it whose ``[meta] concrete``
+    names it and that expects it proved (properties/refinement-podman.toml for podman), else
+    properties/refinement.toml."""
+    from .. import builtin
+    from ..spec.loader import load_model
+
+    default = builtin.root() / "properties" / "refinement.toml"
+    if concrete is None:
+        return default
+    model_path = builtin.resolve_model(concrete)
+    if not model_path.is_file():
+        return default
+    from ..spec.source import read_toml
+
+    found = [f for f in builtin.refinements_for(model_path, load_model(model_path).name)
+             if read_toml(f).data["meta"].get("expect", "proved") == "proved"]
+    return default if not found or default in found else found[0]
 
 
 def _disagreement(results) -> str:

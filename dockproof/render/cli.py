@@ -71,7 +71,8 @@ def register(subparsers) -> None:
                               "dot, mermaid, json)", description=DESCRIPTION, epilog=EPILOG,
                               formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("model", nargs="?", metavar="MODEL",
-                   help="a model file, or a built-in model's name (seed, docker); default: seed")
+                   help="a model file, or a built-in model's name (seed, docker, podman); "
+                   "default: seed")
     p.add_argument("--view", choices=VIEWS, default="lifecycle", help="what to draw (above)")
     p.add_argument("--config", metavar="K=V,...",
                    help="only the states of this configuration, e.g. mem_limit=true,"

@@ -46,7 +46,7 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_host)
     e = sub.add_parser("export", help="write a model for SPIN, Storm/PRISM or as a .aut graph",
                        formatter_class=argparse.RawDescriptionHelpFormatter,
-                       description="Write MODEL (seed, docker, host or a file) as Promela "
+                       description="Write MODEL (seed, docker, podman, host or a file) as Promela "
                        "(SPIN), PRISM (Storm) or its explored graph as Aldebaran .aut (mCRL2, "
                        "CADP). Invariants and transition properties of the model's catalogues "
                        "that are expected to hold go along: assertions in Promela, the label "

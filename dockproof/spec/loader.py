@@ -216,11 +216,14 @@ def _effect_value(src: Source, value: Any, v: Variable, key: str, scope: Scope) 
 
 def _errors(src: Source, value: Any, key: str, scope: Scope) -> tuple[ErrorCase, ...]:
     if not isinstance(value, list):
-        raise src.error(key, "DP103", "errors must be a list of {when, message} tables")
+        raise src.error(key, "DP103", "errors must be a list of {when, message, status} tables")
     out = []
     for i, item in enumerate(value):
         k = f"{key}[{i}]"
         item = src.table(item, key)
-        src.check_keys(item, key, ("when", "message"), required=("when", "message"))
-        out.append(ErrorCase(src.expr(k, item["when"], scope), str(item["message"])))
+        src.check_keys(item, key, ("when", "message", "status"), required=("when", "message"))
+        status = item.get("status")
+        if status is not None and (not isinstance(status, int) or isinstance(status, bool)):
+            raise src.error(f"{k}.status", "DP103", "status must be an integer exit status")
+        out.append(ErrorCase(src.expr(k, item["when"], scope), str(item["message"]), status))
     return tuple(out)

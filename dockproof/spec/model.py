@@ -41,6 +41,7 @@ class ErrorCase:
 
     when: Expr
     message: str
+    status: int | None = None   # the CLI's exit status for this refusal, when the model says
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,9 +21,11 @@ from dockproof.sut.factory import AdapterFactory
 from dockproof.sut.jsonl import JsonlAdapter
 from dockproof.sut.mutants import MUTANTS
 from dockproof.sut.real.engines import docker_factory, podman_factory
+from dockproof.sut.real.podmanapi import podman_api_factory
+from dockproof.sut.real.runtimes import RUNTIMES
 from dockproof.sut.reference import ReferenceAdapter
 
-USAGE = "reference, docker, podman, exec:CMD, mutant:NAME or module:Class"
+USAGE = "reference, docker, podman, podman-api, exec:CMD, mutant:NAME or module:Class"
 
 
 def _reference(spec: str) -> AdapterFactory:
@@ -35,6 +37,14 @@ NAMED: dict[str, Callable[[str], AdapterFactory]] = {
     "reference": _reference,
     "docker": docker_factory,
     "podman": podman_factory,
+    "podman-api": podman_api_factory,
+}
+
+#: The real-engine adapters whose private engine runs a chosen OCI runtime (``--runtime``).
+WITH_RUNTIME: dict[str, Callable[[str, str], AdapterFactory]] = {
+    "docker": docker_factory,
+    "podman": podman_factory,
+    "podman-api": podman_api_factory,
 }
 
 
@@ -59,12 +69,21 @@ PREFIXED: dict[str, Callable[[str, str], AdapterFactory]] = {
 }
 
 
-def resolve(spec: str) -> AdapterFactory:
-    """Return the factory of the adapter ``spec`` names; bad names exit 2.
+def resolve(spec: str, runtime: str | None = None) -> AdapterFactory:
+    """Return the factory of the adapter ``spec`` names; bad names exit 2. ``runtime``
+    (``runc``, ``crun``): the OCI runtime of a real engine's private daemon (`WITH_RUNTIME`).
 
     >>> resolve("reference")().observe().status
     'none'
     """
+    if runtime is not None:
+        if runtime not in RUNTIMES:
+            raise InputError("--runtime", "DP505", f"unknown runtime '{runtime}'",
+                             did_you_mean(runtime, RUNTIMES) or "runtimes: runc, crun")
+        if spec not in WITH_RUNTIME:
+            raise InputError("--runtime", "DP505", f"adapter {spec} has no OCI runtime to "
+                             "choose", "--runtime applies to " + ", ".join(WITH_RUNTIME))
+        return WITH_RUNTIME[spec](spec, runtime)
     if spec in NAMED:
         return NAMED[spec](spec)
     prefix, sep, rest = spec.partition(":")

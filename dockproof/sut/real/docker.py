@@ -17,7 +17,7 @@ from dataclasses import replace
 from typing import Any
 
 from dockproof.sut.contract import OK, Capabilities, Command, Config, Outcome
-from dockproof.sut.real import image, windows
+from dockproof.sut.real import image, runtimes, windows
 from dockproof.sut.real.base import LABEL, RealAdapter, Teardown, memory_bytes, split_policy
 from dockproof.sut.real.dockerd import PrivateDockerd
 from dockproof.sut.real.errors import EngineUnavailable
@@ -60,8 +60,10 @@ def _reason(e: Exception) -> str:
 
 
 def server_version(adapter: DockerAdapter) -> str:
-    """Return the version the adapter's Docker daemon reports."""
-    return str(adapter.client.version().get("Version", "?"))
+    """Return the version the adapter's Docker daemon reports, with its runtime when that is
+    not runc (``20.10.24 crun 1.8.1``)."""
+    runtime = getattr(adapter.daemon, "runtime", "runc")
+    return str(adapter.client.version().get("Version", "?")) + runtimes.suffix(runtime)
 
 
 #: On a private dockerd: at most 4 automatic restarts in a row per tour piece

@@ -17,7 +17,7 @@ import time
 import uuid
 from pathlib import Path
 
-from dockproof.sut.real import procs, windows
+from dockproof.sut.real import procs, runtimes, windows
 from dockproof.sut.real.cgroups import HostCgroup
 from dockproof.sut.real.errors import EngineUnavailable
 from dockproof.sut.real.private import log_tail, remove_tree, require_binary, terminate
@@ -75,9 +75,13 @@ class PrivateDockerd:
     (`--bridge none`: containers get a network namespace with only `lo`).
     """
 
-    def __init__(self, base_dir: Path | None = None, network: str = "bridge") -> None:
+    def __init__(self, base_dir: Path | None = None, network: str = "bridge",
+                 runtime: str = "runc") -> None:
         if network not in ("bridge", "none"):
             raise ValueError(f"network must be 'bridge' or 'none', not {network!r}")
+        #: The OCI runtime containers run with (`runtimes.RUNTIMES`; crun through
+        #: ``--add-runtime crun=… --default-runtime crun``).
+        self.runtime = runtimes.check(runtime)
         self.dir = Path(base_dir) if base_dir else Path(tempfile.mkdtemp(prefix="dockproof-d."))
         self.network = network
         self.bridge = PrivateBridge() if network == "bridge" else None
@@ -96,9 +100,12 @@ class PrivateDockerd:
         d = self.dir
         net = ["--bridge", self.bridge.name if self.bridge else "none",
                "--iptables=false", "--ip-masq=false"]
+        rt = [] if self.runtime == "runc" else [
+            "--add-runtime", f"{self.runtime}={runtimes.binary(self.runtime, d)}",
+            "--default-runtime", self.runtime]
         return [require_binary("dockerd"), "--data-root", f"{d}/data", "--exec-root",
                 f"{d}/exec", "-H", f"unix://{d}/docker.sock", "--pidfile", f"{d}/docker.pid",
-                "--containerd", self.containerd_socket, *net]
+                "--containerd", self.containerd_socket, *net, *rt]
 
     @property
     def containerd_socket(self) -> str:
@@ -233,8 +240,8 @@ class PrivateDockerd:
         --force` on our own runc state root kills each one's processes and removes its
         cgroups; then every process whose command line names our directory goes.
         """
-        root = self.dir / "exec" / "runtime-runc" / "moby"
-        runc = shutil.which("runc")
+        root = self.dir / "exec" / f"runtime-{self.runtime}" / "moby"
+        runc = runtimes.binary(self.runtime, self.dir) if shutil.which(self.runtime) else None
         parents: set[str] = set()
         if runc and root.is_dir():
             for state in sorted(root.iterdir()):

@@ -22,27 +22,38 @@ from dockproof.sut.real.podman import PodmanAdapter
 from dockproof.sut.real.podmanctx import PrivatePodman
 
 
-def docker_factory(spec: str) -> AdapterFactory:
-    """Return the factory for ``--adapter docker`` (see the module docstring)."""
+def docker_factory(spec: str, runtime: str = "runc") -> AdapterFactory:
+    """Return the factory for ``--adapter docker`` (see the module docstring); ``runtime``:
+    the private dockerd's OCI runtime (the user's daemon keeps its own)."""
     host = os.environ.get("DOCKER_HOST")
     if host:
+        if runtime != "runc":
+            raise EngineUnavailable(f"--runtime {runtime} configures a private dockerd: unset "
+                                    "DOCKER_HOST")
         return AdapterFactory(lambda: DockerAdapter(base_url=host), spec,
                               DockerAdapter.capabilities_for(private=False))
     return AdapterFactory(lambda daemon: DockerAdapter(daemon=daemon), spec,
                           DockerAdapter.capabilities_for(private=True),
-                          PrivateEngine(start_dockerd, lambda d: d.close()))
+                          PrivateEngine(lambda: _start(start_dockerd, runtime),
+                                        lambda d: d.close()))
 
 
-def podman_factory(spec: str) -> AdapterFactory:
+def podman_factory(spec: str, runtime: str = "runc") -> AdapterFactory:
     """Return the factory for ``--adapter podman`` (a private context, always)."""
     return AdapterFactory(lambda context: PodmanAdapter(context), spec,
                           PodmanAdapter.capabilities,
-                          PrivateEngine(start_podman, lambda c: c.close()))
+                          PrivateEngine(lambda: _start(start_podman, runtime), lambda c: c.close()))
 
 
-def start_dockerd() -> PrivateDockerd:
+def _start(start, runtime: str):
+    """Start an engine: with no argument for runc, the default (so a test may put its own
+    session engine in ``start_dockerd`` / ``start_podman``), else with the runtime."""
+    return start() if runtime == "runc" else start(runtime)
+
+
+def start_dockerd(runtime: str = "runc") -> PrivateDockerd:
     """Start a private dockerd and import the test image into it."""
-    daemon = PrivateDockerd()
+    daemon = PrivateDockerd(runtime=runtime)
     try:
         daemon.start()
         probe = DockerAdapter(daemon=daemon)
@@ -56,9 +67,9 @@ def start_dockerd() -> PrivateDockerd:
     return daemon
 
 
-def start_podman() -> PrivatePodman:
+def start_podman(runtime: str = "runc") -> PrivatePodman:
     """Start a private Podman context and import the test image into it."""
-    context = PrivatePodman()
+    context = PrivatePodman(runtime=runtime)
     try:
         context.start()
         image.import_podman(context)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 
 from dockproof.sut.contract import Capabilities, Command, Config, Outcome
-from dockproof.sut.real import image, windows
+from dockproof.sut.real import image, runtimes, windows
 from dockproof.sut.real.base import LABEL, RealAdapter, memory_bytes
 from dockproof.sut.real.errors import EngineUnavailable
 from dockproof.sut.real.observe import Inspected
@@ -44,9 +44,10 @@ VERBS = {
 
 
 def client_version(adapter: PodmanAdapter) -> str:
-    """Return the version of the podman the adapter's context runs."""
+    """Return the version of the podman the adapter's context runs, with its runtime when
+    that is not runc (``4.3.1 crun 1.8.1``)."""
     done = adapter.context.run(["version", "--format", "{{.Client.Version}}"])
-    return done.stdout.decode().strip() or "?"
+    return (done.stdout.decode().strip() or "?") + runtimes.suffix(adapter.context.runtime)
 
 
 def error_text(stderr: bytes) -> str:

@@ -12,7 +12,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from dockproof.sut.real import procs, windows
+from dockproof.sut.real import procs, runtimes, windows
 from dockproof.sut.real.errors import EngineUnavailable
 from dockproof.sut.real.private import remove_tree, require_binary
 
@@ -29,10 +29,16 @@ class PrivatePodman:
 
     CREATE_FLAGS = ("--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024")
 
-    def __init__(self, base_dir: Path | None = None, binary: str = "podman") -> None:
+    def __init__(self, base_dir: Path | None = None, binary: str = "podman",
+                 runtime: str = "runc", conf_extra: str = "") -> None:
         self.dir = Path(base_dir) if base_dir else Path(tempfile.mkdtemp(prefix="dockproof-p."))
         #: The podman executable (a path or a name on PATH; tests put a faulty one here).
         self.binary = binary
+        #: The OCI runtime (`runtimes.RUNTIMES`), and the program podman runs for it.
+        self.runtime = runtimes.check(runtime)
+        self.runtime_binary = runtime
+        #: More containers.conf text (the API service's container defaults).
+        self.conf_extra = conf_extra
         self.events_file = self.dir / "events.log"
         self.conf = self.dir / "containers.conf"
 
@@ -41,7 +47,7 @@ class PrivatePodman:
         d = self.dir
         return ["--root", f"{d}/storage", "--runroot", f"{d}/run", "--tmpdir", f"{d}/tmp",
                 "--network-config-dir", f"{d}/net", "--cgroup-manager=cgroupfs",
-                "--events-backend=file", "--runtime", "runc"]
+                "--events-backend=file", "--runtime", self.runtime_binary]
 
     def env(self) -> dict[str, str]:
         """Return the environment podman runs with (the private containers.conf)."""
@@ -112,10 +118,12 @@ class PrivatePodman:
         """Check the binaries and that podman answers, or raise `EngineUnavailable`."""
         if os.geteuid() != 0:
             raise EngineUnavailable("a private Podman context needs root")
-        for name in ("podman", "conmon", "runc"):
+        for name in ("podman", "conmon"):
             require_binary(name)
+        self.runtime_binary = runtimes.binary(self.runtime, self.dir)
         (self.dir / "net").mkdir(parents=True, exist_ok=True)
-        self.conf.write_text(f'[engine]\nevents_logfile_path = "{self.events_file}"\n')
+        self.conf.write_text(f'[engine]\nevents_logfile_path = "{self.events_file}"\n'
+                             + self.conf_extra)
         done = self.run(["info", "--format", "{{.Host.CgroupsVersion}}"])
         if done.returncode != 0:
             raise EngineUnavailable("podman info failed:\n" + done.stderr.decode()[-2000:])
